@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what gridmon's development and tests need on a fresh Debian/Ubuntu machine:
+# Deno (pinned, from npm) and, with --test, Chromium (browser tests), promtool (metrics format
+# check), systemd-analyze (unit check) and stress-ng / node_exporter (benchmarks).
+set -euo pipefail
+DENO_VERSION=2.9.6
+
+have_deno() { command -v deno >/dev/null 2>&1 && deno --version 2>/dev/null | head -n1 | grep -q "deno ${DENO_VERSION} "; }
+
+if ! have_deno; then
+  echo "setup: installing Deno ${DENO_VERSION} from npm" >&2
+  npm install -g --silent "deno@${DENO_VERSION}" >&2
+  hash -r
+  have_deno || { echo "setup: deno ${DENO_VERSION} did not install" >&2; exit 1; }
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]} from apt" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+fi

@@ -1,0 +1,113 @@
+/** `gridmon master` flags -> MasterConfig. */
+import { UsageError } from "./errors.ts";
+import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./options.ts";
+import { DEFAULT_PORT, parseDuration, parseDurationInRange, parsePort } from "./values.ts";
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from "./worker_args.ts";
+
+/** How long each storage tier is kept, in milliseconds. */
+export interface Retention {
+  raw: number;
+  minute: number;
+  hour: number;
+}
+
+export interface MasterConfig {
+  port: number;
+  bind: string;
+  dataDir: string;
+  /** Join token for workers (and access token for the UI); generated and kept in dataDir when absent. */
+  token?: string;
+  localWorker: boolean;
+  /** Sampling interval of the in-process worker that monitors the master's own host. */
+  intervalMs: number;
+  publicUi: boolean;
+  retention: Retention;
+  /** Alert rules file (see docs), when given. */
+  alertsFile?: string;
+  help: boolean;
+}
+
+export const MASTER_OPTIONS: OptionSpecs = {
+  port: { type: "string", env: true },
+  bind: { type: "string", env: true },
+  data: { type: "string", env: true },
+  token: { type: "string", env: true },
+  "no-local-worker": { type: "boolean", env: true },
+  interval: { type: "string", env: true },
+  "public-ui": { type: "boolean", env: true },
+  retention: { type: "string", env: true },
+  alerts: { type: "string", env: true },
+};
+
+export const DEFAULT_RETENTION = "raw=48h,minute=30d,hour=400d";
+
+export const MASTER_HELP =
+  `gridmon master — the hub: ingest from workers, storage, anomaly detection and the web UI
+
+Usage:
+  gridmon master [options]
+
+Options:
+  --port N           port for the UI, the API and worker connections (default ${DEFAULT_PORT}; 0 = any free port)
+  --bind ADDR        address to listen on (default 0.0.0.0)
+  --data DIR         where the database and the join token live (default ./data)
+  --token T          join token for workers and access token for the UI (default: generated once, kept in DIR)
+  --no-local-worker  do not monitor the master's own host
+  --interval D       sampling interval of the master's own host, 250ms to 1h (default 1s)
+  --public-ui        serve the UI without asking for the access token (trusted networks only)
+  --retention SPEC   how long each tier is kept (default ${DEFAULT_RETENTION})
+  --alerts FILE      alert rules file
+  -h, --help         show this help
+
+Every flag can also be set with an environment variable: GRIDMON_PORT, GRIDMON_TOKEN, GRIDMON_DATA, ...
+Flags win over the environment.
+`;
+
+/** Parses `raw=48h,minute=30d,hour=400d` (any subset; the rest keep their defaults). */
+export function parseRetention(text: string): Retention {
+  const retention: Retention = { raw: 0, minute: 0, hour: 0 };
+  const defaults = DEFAULT_RETENTION.split(",");
+  for (const part of [...defaults, ...text.split(",")]) {
+    const [tier, value, ...rest] = part.split("=").map((s) => s.trim());
+    if (!(tier in retention) || value === undefined || rest.length > 0) {
+      throw new UsageError(
+        `--retention: "${part}" is not TIER=DURATION with TIER raw, minute or hour (example: ${DEFAULT_RETENTION})`,
+      );
+    }
+    const ms = parseDuration(value, "retention");
+    if (ms <= 0) throw new UsageError(`--retention: ${tier} must be longer than 0`);
+    retention[tier as keyof Retention] = ms;
+  }
+  return retention;
+}
+
+/** Parses master argv + environment into a MasterConfig. Throws UsageError. */
+export function parseMasterArgs(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): MasterConfig {
+  const values = readOptions("master", argv, MASTER_OPTIONS, env);
+  const token = stringOption(values, "token");
+  if (token !== undefined && (token.length < 8 || token.length > 256)) {
+    throw new UsageError("--token: must be 8 to 256 characters long");
+  }
+  const bind = stringOption(values, "bind", "0.0.0.0");
+  if (bind.trim() === "") throw new UsageError("--bind: must not be empty");
+  return {
+    port: parsePort(stringOption(values, "port", String(DEFAULT_PORT)), "port", true),
+    bind,
+    dataDir: stringOption(values, "data", "./data"),
+    token,
+    localWorker: !booleanOption(values, "no-local-worker"),
+    intervalMs: parseDurationInRange(
+      stringOption(values, "interval", "1s"),
+      "interval",
+      MIN_INTERVAL_MS,
+      MAX_INTERVAL_MS,
+    ),
+    publicUi: booleanOption(values, "public-ui"),
+    retention: parseRetention(stringOption(values, "retention", DEFAULT_RETENTION)),
+    alertsFile: stringOption(values, "alerts"),
+    help: booleanOption(values, "help"),
+  };
+}

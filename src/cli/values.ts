@@ -1,0 +1,123 @@
+/** Pure parsers for flag values. Each throws UsageError naming the flag. */
+import { UsageError } from "./errors.ts";
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** Parses `250ms`, `1s`, `5m`, `48h`, `30d`, `2w` (a bare number means seconds) into milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
+  if (!match) {
+    throw new UsageError(
+      `--${flag}: "${text}" is not a duration (examples: 500ms, 1s, 5m, 48h, 30d)`,
+    );
+  }
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "s"]);
+}
+
+/** Parses a duration and checks it lies within [minMs, maxMs]. */
+export function parseDurationInRange(
+  text: string,
+  flag: string,
+  minMs: number,
+  maxMs: number,
+): number {
+  const ms = parseDuration(text, flag);
+  if (ms < minMs || ms > maxMs) {
+    throw new UsageError(
+      `--${flag}: ${text} is out of range (${formatDuration(minMs)} to ${formatDuration(maxMs)})`,
+    );
+  }
+  return ms;
+}
+
+/** Formats milliseconds compactly: 250ms, 1s, 5m, 1h, 2d. */
+export function formatDuration(ms: number): string {
+  for (const unit of ["w", "d", "h", "m", "s"]) {
+    const size = DURATION_UNITS[unit];
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
+
+/** Parses `64MiB`, `100MB`, `1GiB`, `4096` into bytes. */
+export function parseSize(text: string, flag: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = match?.[2].toLowerCase() ?? "";
+  if (!match || !(unit in SIZE_UNITS)) {
+    throw new UsageError(`--${flag}: "${text}" is not a size (examples: 64MiB, 500MB, 2GiB)`);
+  }
+  return Math.round(Number(match[1]) * SIZE_UNITS[unit]);
+}
+
+/** Parses a whole number within [min, max]. */
+export function parseInteger(text: string, flag: string, min: number, max: number): number {
+  if (!/^\s*-?\d+\s*$/.test(text)) {
+    throw new UsageError(`--${flag}: "${text}" is not a whole number`);
+  }
+  const value = Number(text);
+  if (value < min || value > max) {
+    throw new UsageError(`--${flag}: ${value} is out of range (${min} to ${max})`);
+  }
+  return value;
+}
+
+/** Parses a TCP port (1..65535; 0 is allowed when `allowZero`, meaning "any free port"). */
+export function parsePort(text: string, flag: string, allowZero = false): number {
+  return parseInteger(text, flag, allowZero ? 0 : 1, 65535);
+}
+
+/** Default master port. */
+export const DEFAULT_PORT = 7863;
+
+/**
+ * Turns what a user types for `--master` into the worker's WebSocket URL:
+ * `HOST`, `HOST:PORT`, `[v6]:PORT`, a bare IPv6 address, `ws://`/`wss://`/`http(s)://HOST:PORT`.
+ */
+export function parseMasterAddress(text: string, flag = "master"): string {
+  const value = text.trim();
+  const bad = () =>
+    new UsageError(
+      `--${flag}: "${text}" is not a master address (examples: 192.168.1.101, host:7863, ws://host:7863)`,
+    );
+  if (value === "") throw bad();
+  let url: URL;
+  try {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      url = new URL(value);
+    } else if (!value.startsWith("[") && (value.match(/:/g) ?? []).length > 1) {
+      url = new URL(`ws://[${value}]`); // a bare IPv6 address
+    } else {
+      url = new URL(`ws://${value}`);
+    }
+  } catch {
+    throw bad();
+  }
+  const scheme = { "ws:": "ws:", "http:": "ws:", "wss:": "wss:", "https:": "wss:" }[url.protocol];
+  if (!scheme || !url.hostname || url.username || url.password || url.search || url.hash) {
+    throw bad();
+  }
+  const port = url.port || (/^(wss|https):/.test(value) ? "443" : String(DEFAULT_PORT));
+  const path = url.pathname === "/" || url.pathname === "" ? "/ws/worker" : url.pathname;
+  return `${scheme}//${url.hostname}:${port}${path}`;
+}

@@ -1,0 +1,119 @@
+/** `gridmon worker` flags -> WorkerConfig. */
+import { UsageError } from "./errors.ts";
+import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./options.ts";
+import { parseDurationInRange, parseMasterAddress, parseSize } from "./values.ts";
+
+export interface WorkerConfig {
+  /** WebSocket URL of the master's ingest, e.g. ws://192.168.1.101:7863/ws/worker. Absent with --print. */
+  masterUrl?: string;
+  token?: string;
+  intervalMs: number;
+  /** Display name; the master uses the hostname when absent. */
+  name?: string;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  print: boolean;
+  once: boolean;
+  /** Interfaces matching this pattern are left out (lo and virtual ones by default). */
+  netExclude: RegExp;
+  /** When set, only interfaces matching it are kept (applied before netExclude). */
+  netInclude?: RegExp;
+  procRoot: string;
+  sysRoot: string;
+  help: boolean;
+}
+
+export const WORKER_OPTIONS: OptionSpecs = {
+  master: { type: "string", env: true },
+  token: { type: "string", env: true },
+  interval: { type: "string", env: true },
+  name: { type: "string", env: true },
+  spool: { type: "string", env: true },
+  "spool-max": { type: "string", env: true },
+  print: { type: "boolean" },
+  once: { type: "boolean" },
+  "net-exclude": { type: "string", env: true },
+  "net-include": { type: "string", env: true },
+  "proc-root": { type: "string", env: true },
+  "sys-root": { type: "string", env: true },
+};
+
+export const DEFAULT_NET_EXCLUDE =
+  "^(lo|veth.*|docker.*|br-.*|virbr.*|vnet.*|tap.*|tun.*|cni.*|flannel.*|cali.*|kube-.*|weave.*|lxc.*|lxd.*|podman.*|dummy.*|ifb.*|zt.*)$";
+
+export const MIN_INTERVAL_MS = 250;
+export const MAX_INTERVAL_MS = 3_600_000;
+
+export const WORKER_HELP =
+  `gridmon worker — read this machine's metrics every interval and stream them to a master
+
+Usage:
+  gridmon worker --master HOST[:PORT] --token T [options]
+  gridmon worker --print [--once]
+
+Options:
+  --master ADDR      master address: HOST, HOST:PORT, [IPv6]:PORT or ws(s)://HOST:PORT (port 7863 by default)
+  --token T          the master's join token (printed by \`gridmon master\`)
+  --interval D       sampling interval, 250ms to 1h (default 1s)
+  --name N           display name on the master (default: the hostname)
+  --spool DIR        where unacknowledged samples are kept across restarts (default ./gridmon-spool)
+  --spool-max SIZE   on-disk spool cap; the oldest samples go first when full (default 64MiB)
+  --print            print one JSON sample per line to stdout and connect to nothing
+  --once             stop after one sample (with --print)
+  --net-exclude RE   interfaces to leave out (default: lo and virtual interfaces)
+  --net-include RE   only keep interfaces matching RE
+  --proc-root DIR    read procfs from DIR instead of /proc
+  --sys-root DIR     read sysfs from DIR instead of /sys
+  -h, --help         show this help
+
+Every flag can also be set with an environment variable: GRIDMON_MASTER, GRIDMON_TOKEN,
+GRIDMON_INTERVAL, ... Flags win over the environment.
+`;
+
+function regexOption(text: string | undefined, flag: string): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(text);
+  } catch {
+    throw new UsageError(`--${flag}: "${text}" is not a valid regular expression`);
+  }
+}
+
+/** Parses worker argv + environment into a WorkerConfig. Throws UsageError. */
+export function parseWorkerArgs(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): WorkerConfig {
+  const values = readOptions("worker", argv, WORKER_OPTIONS, env);
+  const help = booleanOption(values, "help");
+  const print = booleanOption(values, "print");
+  const once = booleanOption(values, "once");
+  const master = stringOption(values, "master");
+  if (!help && !print && master === undefined) {
+    throw new UsageError("worker: --master is required (or --print to print samples locally)");
+  }
+  if (once && !print) throw new UsageError("worker: --once only goes with --print");
+  return {
+    masterUrl: master === undefined ? undefined : parseMasterAddress(master),
+    token: stringOption(values, "token"),
+    intervalMs: parseDurationInRange(
+      stringOption(values, "interval", "1s"),
+      "interval",
+      MIN_INTERVAL_MS,
+      MAX_INTERVAL_MS,
+    ),
+    name: stringOption(values, "name"),
+    spoolDir: stringOption(values, "spool", "./gridmon-spool"),
+    spoolMaxBytes: parseSize(stringOption(values, "spool-max", "64MiB"), "spool-max"),
+    print,
+    once,
+    netExclude: regexOption(
+      stringOption(values, "net-exclude", DEFAULT_NET_EXCLUDE),
+      "net-exclude",
+    )!,
+    netInclude: regexOption(stringOption(values, "net-include"), "net-include"),
+    procRoot: stringOption(values, "proc-root", "/proc"),
+    sysRoot: stringOption(values, "sys-root", "/sys"),
+    help,
+  };
+}

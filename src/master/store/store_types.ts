@@ -1,0 +1,153 @@
+/**
+ * What the master needs from its store. The SQLite implementation lives beside this file.
+ * Times are milliseconds since the epoch.
+ */
+import type { Sample } from "../../protocol/sample.ts";
+
+/** What a worker says about its machine in `hello`, plus the display name. */
+export interface MachineInfo {
+  id: string;
+  name: string;
+  hostname: string;
+  os: string;
+  osName?: string;
+  kernel?: string;
+  arch: string;
+  cores: number;
+  memTotal: number;
+  agentVersion: string;
+  intervalMs: number;
+}
+
+export interface MachineRow extends MachineInfo {
+  firstSeen: number;
+  lastSeen: number;
+  /** Highest committed sequence number, -1 for none. */
+  lastSeq: number;
+}
+
+/** The detector's verdict on one sample. */
+export interface Verdict {
+  /** 0..1, higher is more anomalous; null during warm-up. */
+  score: number | null;
+  anomalous: boolean;
+  /** The metric that contributed most, when anomalous. */
+  reason: string | null;
+}
+
+/** One sample to store. */
+export interface IngestRow {
+  machineId: string;
+  sample: Sample;
+  /** When the master received it. */
+  receivedAt: number;
+  /** The worker's timestamp was far from the master's clock and was clamped to receivedAt. */
+  clockSkewed?: boolean;
+  verdict?: Verdict;
+}
+
+/** Columnar series, downsampled into buckets of `stepMs`. */
+export interface SeriesResult {
+  machineId: string;
+  from: number;
+  to: number;
+  tier: "raw" | "minute" | "hour";
+  stepMs: number;
+  /** Bucket start times. */
+  t: number[];
+  /** Per metric key (see src/protocol/metrics.ts), one value per bucket; null where no data. */
+  avg: Record<string, (number | null)[]>;
+  min: Record<string, (number | null)[]>;
+  max: Record<string, (number | null)[]>;
+}
+
+export interface SeriesQuery {
+  from: number;
+  to: number;
+  /** Most buckets to return (1..10000). */
+  points: number;
+  /** Only these keys, or keys starting with these prefixes ending in ':' (`disk:`); all when absent. */
+  metrics?: string[];
+}
+
+/** Fleet-wide aggregates per bucket. */
+export interface FleetSeriesResult {
+  from: number;
+  to: number;
+  tier: "raw" | "minute" | "hour";
+  stepMs: number;
+  t: number[];
+  cpuAvg: (number | null)[];
+  cpuMax: (number | null)[];
+  memAvg: (number | null)[];
+  memMax: (number | null)[];
+  netRxBps: (number | null)[];
+  netTxBps: (number | null)[];
+  diskReadBps: (number | null)[];
+  diskWriteBps: (number | null)[];
+}
+
+/** CPU-versus-memory points for the scatter view, columnar. */
+export interface ScatterResult {
+  machines: string[];
+  /** Index into `machines` per point. */
+  machine: number[];
+  t: number[];
+  cpu: number[];
+  mem: number[];
+  score: (number | null)[];
+  anomalous: (0 | 1)[];
+}
+
+export interface AnomalyCause {
+  metric: string;
+  value: number;
+  /** The machine's normal range for this metric (from the training window). */
+  normalLow: number;
+  normalHigh: number;
+  /** Share of the score attributed to this metric, 0..1. */
+  contribution: number;
+}
+
+export interface AnomalyEvent {
+  id: number;
+  machineId: string;
+  start: number;
+  /** Null while the event is open. */
+  end: number | null;
+  peakScore: number;
+  /** The metric that contributed most. */
+  reason: string;
+  causes: AnomalyCause[];
+}
+
+export interface Store {
+  /** Inserts or updates a machine (first seen is kept). */
+  registerMachine(info: MachineInfo, now: number): MachineRow;
+  getMachine(id: string): MachineRow | undefined;
+  listMachines(): MachineRow[];
+  /** Marks machines as seen (called after each flush). */
+  touchMachines(lastSeen: Map<string, number>): void;
+  /**
+   * Stores rows in one transaction; rows whose (machine, seq) is already stored are skipped.
+   * Returns, per machine, the highest sequence number now committed.
+   */
+  write(rows: IngestRow[]): Map<string, number>;
+  /** The newest stored sample of each machine, with its verdict (warm start after a restart). */
+  latestSamples(): Map<string, { sample: Sample; verdict: Verdict | null }>;
+  /** The newest `limit` samples of a machine, oldest first (detector warm start). */
+  recentSamples(machineId: string, limit: number): Sample[];
+  querySeries(machineId: string, query: SeriesQuery): SeriesResult;
+  queryFleetSeries(query: Omit<SeriesQuery, "metrics">): FleetSeriesResult;
+  queryScatter(
+    query: { from: number; to: number; machineId?: string; limit: number },
+  ): ScatterResult;
+  openAnomaly(event: Omit<AnomalyEvent, "id">): number;
+  updateAnomaly(id: number, patch: Partial<Omit<AnomalyEvent, "id" | "machineId">>): void;
+  listAnomalies(
+    query: { from: number; to: number; machineId?: string; limit?: number },
+  ): AnomalyEvent[];
+  /** Deletes rows older than each tier's retention, in small chunks. Returns rows deleted. */
+  applyRetention(now: number): number;
+  close(): void;
+}

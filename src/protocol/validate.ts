@@ -1,0 +1,73 @@
+/**
+ * The one validation path both sides use. Pure: text in, a typed frame or a reason out.
+ */
+import type { z } from "zod";
+import { LIMITS } from "./limits.ts";
+import {
+  type MasterFrame,
+  MasterFrameSchema,
+  type WorkerFrame,
+  WorkerFrameSchema,
+} from "./messages.ts";
+import { PROTOCOL_VERSION } from "./version.ts";
+
+/** Result of validating one frame. */
+export type Validated<T> = { ok: true; frame: T } | {
+  ok: false;
+  reason: string;
+  tooLarge?: boolean;
+};
+
+const encoder = new TextEncoder();
+
+/** True when `text` takes more than `maxBytes` in UTF-8; encodes only when it could. */
+export function exceedsUtf8Bytes(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true; // every UTF-16 unit is at least one byte
+  if (text.length * 3 <= maxBytes) return false; // ... and at most three
+  return encoder.encode(text).length > maxBytes;
+}
+
+/** Validates a frame a worker sent to the master. */
+export function parseWorkerFrame(text: string): Validated<WorkerFrame> {
+  return parseFrame(text, WorkerFrameSchema);
+}
+
+/** Validates a frame the master sent to a worker. */
+export function parseMasterFrame(text: string): Validated<MasterFrame> {
+  return parseFrame(text, MasterFrameSchema);
+}
+
+function parseFrame<T>(text: string, schema: z.ZodType<T>): Validated<T> {
+  if (typeof text !== "string") return { ok: false, reason: "binary frames are not accepted" };
+  if (exceedsUtf8Bytes(text, LIMITS.maxFrameBytes)) {
+    return { ok: false, reason: `frame larger than ${LIMITS.maxFrameBytes} bytes`, tooLarge: true };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "frame is not valid JSON" };
+  }
+  return validateFrame(data, schema);
+}
+
+/** Validates an already-decoded value (in-process paths such as the master's local worker). */
+export function validateFrame<T>(data: unknown, schema: z.ZodType<T>): Validated<T> {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { ok: false, reason: "frame must be a JSON object" };
+  }
+  const v = (data as { v?: unknown }).v;
+  if (v !== undefined && v !== PROTOCOL_VERSION) {
+    return { ok: false, reason: `unsupported protocol version ${JSON.stringify(v)}` };
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return { ok: true, frame: result.data };
+  return { ok: false, reason: describeIssue(result.error.issues[0]) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return "invalid frame";
+  const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
+    .replace(/^\./, "");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}

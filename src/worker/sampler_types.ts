@@ -1,0 +1,24 @@
+import type { Sample } from "../protocol/sample.ts";
+import type { HostInfo } from "./host_info.ts";
+
+/** A sample before the agent gives it a sequence number. */
+export type UnnumberedSample = Omit<Sample, "seq">;
+
+/** Reads the whole machine: every collector, each failing on its own. */
+export interface Sampler {
+  /** Host facts for `hello` (machine id, hostname, OS, cores, memory ...). */
+  host(): Promise<HostInfo>;
+  /** One sample. Never rejects: a failing collector's metrics are absent (and logged once). */
+  read(): Promise<UnnumberedSample>;
+}
+
+export interface SamplerOptions {
+  procRoot: string;
+  sysRoot: string;
+  netExclude: RegExp;
+  netInclude?: RegExp;
+  /** Where a generated machine id is kept when /etc/machine-id is missing. */
+  stateDir: string;
+  /** Warnings (a collector failing, once per failure kind). */
+  log?: (message: string) => void;
+}
