@@ -1,0 +1,79 @@
+/** createSampler: every collector of this platform behind one `read()`. */
+import type { Collector } from "./collectors/collector.ts";
+import { createCpuCollector } from "./collectors/cpu.ts";
+import { createFailureLog } from "./collectors/failure_log.ts";
+import { createLoadCollector } from "./collectors/load.ts";
+import { createMemoryCollector } from "./collectors/memory.ts";
+import { portableCollectors } from "./collectors/portable.ts";
+import { createCollectorRunner } from "./collectors/run_collectors.ts";
+import { createUptimeCollector } from "./collectors/uptime.ts";
+import { readHostInfo } from "./host/host_info_reader.ts";
+import { SYSTEM_MACHINE_ID_FILES } from "./host/machine_id.ts";
+import type { HostInfo } from "./host_info.ts";
+import type { Sampler, SamplerOptions, UnnumberedSample } from "./sampler_types.ts";
+
+/** How long one collector may take before a sample goes out without it. */
+export const COLLECTOR_DEADLINE_MS = 1000;
+
+/** The procfs/sysfs collectors, each reading under `options.procRoot`/`options.sysRoot`. */
+export function linuxCollectors(options: SamplerOptions): Collector[] {
+  return [
+    createCpuCollector(options.procRoot),
+    createMemoryCollector(options.procRoot),
+    createLoadCollector(options.procRoot),
+    createUptimeCollector(options.procRoot),
+  ];
+}
+
+/** Extra knobs, mostly seams for tests. */
+export interface SamplerOverrides {
+  /** Deno.build.os unless given. */
+  os?: string;
+  /** Replaces the platform's collectors. */
+  collectors?: Collector[];
+  /** Where the system machine id lives (default /etc/machine-id, /var/lib/dbus/machine-id). */
+  machineIdFiles?: string[];
+  osReleaseFiles?: string[];
+  deadlineMs?: number;
+}
+
+/**
+ * A Sampler for this machine: Linux collectors from procfs/sysfs, elsewhere what Deno and
+ * node:os offer. `read()` never rejects; a failing collector's metrics are absent and its
+ * failure goes to `options.log` once per distinct message.
+ */
+export function createSampler(options: SamplerOptions, overrides: SamplerOverrides = {}): Sampler {
+  const os = overrides.os ?? Deno.build.os;
+  const collectors = overrides.collectors ??
+    (os === "linux" ? linuxCollectors(options) : portableCollectors(os));
+  const failures = createFailureLog(options.log);
+  const runner = createCollectorRunner(
+    collectors,
+    failures,
+    overrides.deadlineMs ?? COLLECTOR_DEADLINE_MS,
+  );
+  let hostInfo: Promise<HostInfo> | undefined;
+
+  function host(): Promise<HostInfo> {
+    hostInfo ??= readHostInfo({
+      os,
+      procRoot: options.procRoot,
+      osReleaseFiles: overrides.osReleaseFiles ?? ["/etc/os-release", "/usr/lib/os-release"],
+      machineId: {
+        systemFiles: overrides.machineIdFiles ?? (os === "linux" ? SYSTEM_MACHINE_ID_FILES : []),
+        stateDir: options.stateDir,
+      },
+    }).catch((error) => {
+      hostInfo = undefined; // try again next time
+      throw error;
+    });
+    return hostInfo;
+  }
+
+  async function read(): Promise<UnnumberedSample> {
+    const [info, metrics] = await Promise.all([host(), runner.collect()]);
+    return { ts: Date.now(), machineId: info.machineId, hostname: info.hostname, ...metrics };
+  }
+
+  return { host, read };
+}
