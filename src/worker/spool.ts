@@ -1,0 +1,510 @@
+/**
+ * The worker's spool: assigns sequence numbers and keeps every unacknowledged sample, in memory
+ * and in a bounded append-only log on disk, so a lost connection or a restart loses nothing.
+ *
+ * On-disk format, in the spool directory:
+ *
+ * - `seg-<first seq, 16 digits>.jsonl`: one sample per line, as JSON with its `seq`, each line
+ *   ending in "\n", seqs ascending. Only the newest segment is appended to; it is closed once it
+ *   holds `segmentBytes` and the next one starts. A process never appends to a segment it did not
+ *   create, so a line torn by a crash is always some segment's last line; reading skips it (and any
+ *   other unreadable line) with a log line.
+ * - `state.json`: `{"nextSeq": N, "acked": A}`, replaced atomically (write, fsync, rename) before
+ *   segments are deleted and on close, so the counter survives even when no segment is left.
+ *
+ * A whole segment is deleted once every sample in it is acknowledged or dropped. The cap counts
+ * bytes on disk: pending samples may use `maxBytes - segmentBytes`, which leaves room for the
+ * oldest segment's already released lines. When full, the oldest pending samples are dropped and
+ * counted. Each line is written at once (a process crash loses nothing); fdatasync runs at most
+ * every `syncIntervalMs`, at rotation and on close (a power cut loses at most that much). When the
+ * disk fails (full, read-only, gone), samples stay in memory under the same cap and it is logged
+ * once; writing resumes, in a new segment, as soon as the disk works again.
+ */
+import { join } from "node:path";
+import type { UnnumberedSample } from "./sampler_types.ts";
+
+/** Smallest accepted cap. */
+export const MIN_SPOOL_BYTES = 4096;
+
+export interface SpoolOptions {
+  dir: string;
+  /** Cap on the spool's bytes on disk (and on pending samples in memory). */
+  maxBytes: number;
+  log?: (message: string) => void;
+  /** Most time between fdatasync calls while appending (default 10 s). */
+  syncIntervalMs?: number;
+  /** Segment size (default maxBytes / 8, between 1 KiB and 1 MiB). */
+  segmentBytes?: number;
+  /** Checks a recovered sample; lines it rejects are skipped like torn ones. */
+  isValidSample?: (value: unknown) => boolean;
+  /** Clock, a seam for tests (default Date.now). */
+  now?: () => number;
+}
+
+/** A batch of pending samples, as JSON text, in seq order. */
+export interface SpoolBatch {
+  lines: string[];
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** Unacknowledged samples, numbered, in memory and on disk. */
+export interface Spool {
+  /** The seq the next appended sample gets. */
+  readonly nextSeq: number;
+  /** Samples held (not yet acknowledged, not dropped). */
+  readonly pendingCount: number;
+  /** Bytes of the held samples. */
+  readonly pendingBytes: number;
+  /** Samples dropped because the cap was reached, since this spool was opened. */
+  readonly dropped: number;
+  /** Numbers `sample`, keeps it, returns its seq. */
+  append(sample: UnnumberedSample): Promise<number>;
+  /** Releases every sample with seq <= `seq`. */
+  ack(seq: number): Promise<void>;
+  /**
+   * Adopts the master's view after `welcome`: drops samples with seq <= `lastSeq`; when this
+   * spool's counter is behind (fresh state, machine known to the master), renumbers the held
+   * samples and the counter to follow `lastSeq`.
+   */
+  rebase(lastSeq: number): Promise<void>;
+  /** Up to `maxCount` held samples with seq > `afterSeq`, at most `maxBytes` (at least one). */
+  batchAfter(afterSeq: number, maxCount: number, maxBytes: number): SpoolBatch | undefined;
+  /** fdatasync the open segment and save the state file. */
+  flush(): Promise<void>;
+  /** flush() and close the open segment. */
+  close(): Promise<void>;
+}
+
+interface Segment {
+  path: string;
+  firstSeq: number;
+  lastSeq: number;
+  bytes: number;
+}
+
+const SEGMENT_RE = /^seg-(\d{16})\.jsonl$/;
+const STATE_FILE = "state.json";
+const encoder = new TextEncoder();
+
+function segmentName(firstSeq: number): string {
+  return `seg-${String(firstSeq).padStart(16, "0")}.jsonl`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+}
+
+/** What a spool directory held: the state file and the readable samples of every segment. */
+export interface RecoveredSpool {
+  nextSeq: number;
+  acked: number;
+  segments: Segment[];
+  seqs: number[];
+  lines: string[];
+}
+
+/**
+ * Pure: parses one segment's text into its samples. Returns the kept lines and how many were
+ * skipped (unparsable, torn, not a sample, or not after `afterSeq`).
+ */
+export function parseSegment(
+  text: string,
+  afterSeq: number,
+  isValidSample?: (value: unknown) => boolean,
+): { seqs: number[]; lines: string[]; skipped: number; maxSeq: number } {
+  const seqs: number[] = [];
+  const lines: string[] = [];
+  let skipped = 0;
+  let maxSeq = -1;
+  let last = afterSeq;
+  const parts = text.split("\n");
+  // A complete file ends in "\n": the final part is then empty. A non-empty one is torn.
+  for (let i = 0; i < parts.length; i++) {
+    const line = parts[i];
+    if (line === "") continue;
+    if (i === parts.length - 1) {
+      skipped++;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      skipped++;
+      continue;
+    }
+    const seq = (value as { seq?: unknown } | null)?.seq;
+    if (
+      typeof value !== "object" || value === null || !Number.isSafeInteger(seq) ||
+      (seq as number) < 0 || (isValidSample && !isValidSample(value))
+    ) {
+      skipped++;
+      continue;
+    }
+    maxSeq = Math.max(maxSeq, seq as number);
+    if ((seq as number) <= last) continue; // acknowledged already, or out of order
+    last = seq as number;
+    seqs.push(last);
+    lines.push(line);
+  }
+  return { seqs, lines, skipped, maxSeq };
+}
+
+/** Pure: parses `state.json`. Throws SyntaxError on anything but the expected shape. */
+export function parseSpoolState(text: string): { nextSeq: number; acked: number } {
+  const value = JSON.parse(text);
+  const { nextSeq, acked } = value ?? {};
+  if (!Number.isSafeInteger(nextSeq) || nextSeq < 0 || !Number.isSafeInteger(acked) || acked < -1) {
+    throw new SyntaxError(`Cannot parse spool state: expected {"nextSeq": N, "acked": A}`);
+  }
+  return { nextSeq, acked };
+}
+
+/** Reads a spool directory (creating it when missing). Unreadable lines are skipped and logged. */
+export async function recoverSpool(
+  dir: string,
+  log: (message: string) => void,
+  isValidSample?: (value: unknown) => boolean,
+): Promise<RecoveredSpool> {
+  await Deno.mkdir(dir, { recursive: true });
+  let nextSeq = 0;
+  let acked = -1;
+  try {
+    ({ nextSeq, acked } = parseSpoolState(await Deno.readTextFile(join(dir, STATE_FILE))));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      log(`spool: ignoring ${join(dir, STATE_FILE)}: ${describe(error)}`);
+    }
+  }
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && SEGMENT_RE.test(entry.name)) names.push(entry.name);
+  }
+  names.sort();
+  const segments: Segment[] = [];
+  const seqs: number[] = [];
+  const lines: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const text = await Deno.readTextFile(path);
+    const parsed = parseSegment(text, Math.max(acked, seqs.at(-1) ?? -1), isValidSample);
+    if (parsed.skipped > 0) {
+      log(`spool: skipped ${parsed.skipped} unreadable line(s) in ${path} (torn by a crash?)`);
+    }
+    nextSeq = Math.max(nextSeq, parsed.maxSeq + 1);
+    seqs.push(...parsed.seqs);
+    lines.push(...parsed.lines);
+    const firstSeq = Number(SEGMENT_RE.exec(name)![1]);
+    segments.push({
+      path,
+      firstSeq,
+      lastSeq: Math.max(parsed.maxSeq, firstSeq),
+      bytes: encoder.encode(text).length,
+    });
+  }
+  return { nextSeq, acked, segments, seqs, lines };
+}
+
+/** Opens (and recovers) the spool in `options.dir`. */
+export async function openSpool(options: SpoolOptions): Promise<Spool> {
+  const { dir, maxBytes } = options;
+  if (!Number.isFinite(maxBytes) || maxBytes < MIN_SPOOL_BYTES) {
+    throw new RangeError(`Spool cap must be at least ${MIN_SPOOL_BYTES} bytes, got ${maxBytes}`);
+  }
+  const log = options.log ?? ((message: string) => console.error(message));
+  const now = options.now ?? Date.now;
+  const syncIntervalMs = options.syncIntervalMs ?? 10_000;
+  const segmentBytes = options.segmentBytes ??
+    Math.min(1024 * 1024, Math.max(1024, Math.floor(maxBytes / 8)));
+  const budget = maxBytes - segmentBytes;
+
+  const recovered = await recoverSpool(dir, log, options.isValidSample);
+  let nextSeq = recovered.nextSeq;
+  let acked = recovered.acked;
+  const segments = recovered.segments; // closed ones, oldest first; the open one is `active`
+  let seqs = recovered.seqs;
+  let lines = recovered.lines;
+  let sizes = lines.map((line) => encoder.encode(line).length + 1);
+  let head = 0;
+  let pendingBytes = sizes.reduce((a, b) => a + b, 0);
+  let dropped = 0;
+  let dropEpisode = 0;
+  let active: (Segment & { file: Deno.FsFile }) | undefined;
+  let lastSync = now();
+  let diskFailing = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs spool operations one at a time, in call order. */
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  function pendingCount(): number {
+    return seqs.length - head;
+  }
+
+  function compact(): void {
+    if (head > 1024 && head * 2 > seqs.length) {
+      seqs = seqs.slice(head);
+      lines = lines.slice(head);
+      sizes = sizes.slice(head);
+      head = 0;
+    }
+  }
+
+  function releaseHead(count: number): void {
+    for (let i = 0; i < count; i++) pendingBytes -= sizes[head + i];
+    head += count;
+    compact();
+  }
+
+  async function saveState(): Promise<void> {
+    const path = join(dir, STATE_FILE);
+    const tmp = `${path}.tmp`;
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    try {
+      await writeAll(file, encoder.encode(JSON.stringify({ nextSeq, acked }) + "\n"));
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmp, path);
+  }
+
+  function diskFailed(action: string, error: unknown): void {
+    if (!diskFailing) {
+      log(
+        `spool: cannot ${action} in ${dir}: ${describe(error)}; keeping unacknowledged samples ` +
+          `in memory only until the disk works again`,
+      );
+    }
+    diskFailing = true;
+  }
+
+  /** Deletes closed segments holding nothing pending. */
+  async function deleteReleased(): Promise<void> {
+    const oldestPending = pendingCount() > 0 ? seqs[head] : nextSeq;
+    let count = 0;
+    while (count < segments.length && segments[count].lastSeq < oldestPending) count++;
+    if (count === 0) return;
+    try {
+      await saveState(); // the counter must outlive the segments
+      for (const segment of segments.slice(0, count)) {
+        await Deno.remove(segment.path).catch((error) => {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        });
+      }
+      segments.splice(0, count);
+    } catch (error) {
+      diskFailed("delete released segments", error);
+    }
+  }
+
+  async function closeActive(sync: boolean): Promise<void> {
+    if (!active) return;
+    const { file, ...segment } = active;
+    active = undefined;
+    try {
+      if (sync) await file.syncData();
+    } catch (error) {
+      diskFailed("sync", error);
+    } finally {
+      file.close();
+    }
+    if (segment.bytes > 0) segments.push(segment);
+    else await Deno.remove(segment.path).catch(() => {});
+  }
+
+  async function writeLine(seq: number, bytes: Uint8Array): Promise<void> {
+    if (active && active.bytes > 0 && active.bytes + bytes.length > segmentBytes) {
+      await closeActive(true);
+      lastSync = now();
+    }
+    try {
+      if (!active) {
+        const path = join(dir, segmentName(seq));
+        const file = await Deno.open(path, { write: true, create: true, truncate: true });
+        active = { path, firstSeq: seq, lastSeq: seq, bytes: 0, file };
+      }
+      await writeAll(active.file, bytes);
+      active.bytes += bytes.length;
+      active.lastSeq = seq;
+      if (now() - lastSync >= syncIntervalMs) {
+        await active.file.syncData();
+        lastSync = now();
+      }
+      if (diskFailing) log(`spool: writing to ${dir} again`);
+      diskFailing = false;
+    } catch (error) {
+      diskFailed("write", error);
+      // Never append after a failed write: the next line starts a new segment.
+      if (active) {
+        const { file, ...segment } = active;
+        active = undefined;
+        try {
+          file.close();
+        } catch { /* already closed */ }
+        segments.push(segment);
+      }
+    }
+  }
+
+  function dropOldestFor(bytes: number): void {
+    let count = 0;
+    let freed = 0;
+    const available = pendingBytes - budget + bytes;
+    while (count < pendingCount() && freed < available) {
+      freed += sizes[head + count];
+      count++;
+    }
+    if (count === 0) return;
+    if (dropEpisode === 0) {
+      log(
+        `spool: full (${maxBytes} bytes in ${dir}); dropping the oldest unacknowledged samples ` +
+          `until the master catches up`,
+      );
+    }
+    dropEpisode += count;
+    dropped += count;
+    releaseHead(count);
+  }
+
+  function endDropEpisode(): void {
+    if (dropEpisode > 0) log(`spool: has room again; ${dropEpisode} samples were dropped`);
+    dropEpisode = 0;
+  }
+
+  async function flushNow(): Promise<void> {
+    try {
+      if (active) await active.file.syncData();
+      lastSync = now();
+      await saveState();
+    } catch (error) {
+      diskFailed("flush", error);
+    }
+  }
+
+  function firstIndexAfter(seq: number): number {
+    let lo = head;
+    let hi = seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqs[mid] <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  async function release(seq: number): Promise<void> {
+    if (seq > acked) acked = seq;
+    const count = firstIndexAfter(seq) - head;
+    if (count > 0) {
+      releaseHead(count);
+      endDropEpisode();
+    }
+    await deleteReleased();
+  }
+
+  async function renumber(lastSeq: number): Promise<void> {
+    const offset = lastSeq + 1 - (pendingCount() > 0 ? seqs[head] : nextSeq);
+    log(
+      `spool: the master already has seq ${lastSeq} for this machine but this worker's counter ` +
+        `is at ${nextSeq} (fresh spool?); renumbering from ${lastSeq + 1}`,
+    );
+    const newSeqs: number[] = [];
+    const newLines: string[] = [];
+    const newSizes: number[] = [];
+    for (let i = head; i < seqs.length; i++) {
+      const seq = seqs[i] + offset;
+      const line = JSON.stringify({ ...JSON.parse(lines[i]), seq });
+      newSeqs.push(seq);
+      newLines.push(line);
+      newSizes.push(encoder.encode(line).length + 1);
+    }
+    seqs = newSeqs;
+    lines = newLines;
+    sizes = newSizes;
+    head = 0;
+    pendingBytes = sizes.reduce((a, b) => a + b, 0);
+    nextSeq = Math.max(lastSeq + 1, nextSeq + offset);
+    // Rewrite the disk copy: new segment first, then the state (acked covers every old seq),
+    // then the old segments go. A crash in between at worst replays samples twice.
+    await closeActive(false);
+    const old = segments.splice(0, segments.length);
+    for (let i = 0; i < seqs.length; i++) await writeLine(seqs[i], encoder.encode(lines[i] + "\n"));
+    acked = lastSeq;
+    try {
+      if (active) await active.file.syncData();
+      await saveState();
+      for (const segment of old) await Deno.remove(segment.path).catch(() => {});
+    } catch (error) {
+      diskFailed("rewrite", error);
+    }
+  }
+
+  return {
+    get nextSeq() {
+      return nextSeq;
+    },
+    get pendingCount() {
+      return pendingCount();
+    },
+    get pendingBytes() {
+      return pendingBytes;
+    },
+    get dropped() {
+      return dropped;
+    },
+    append(sample) {
+      return serial(async () => {
+        const seq = nextSeq++;
+        const { ts, ...rest } = sample;
+        const line = JSON.stringify({ ts, seq, ...rest });
+        const bytes = encoder.encode(line + "\n");
+        if (pendingBytes + bytes.length > budget) dropOldestFor(bytes.length);
+        seqs.push(seq);
+        lines.push(line);
+        sizes.push(bytes.length);
+        pendingBytes += bytes.length;
+        await writeLine(seq, bytes);
+        if (dropEpisode > 0) await deleteReleased();
+        return seq;
+      });
+    },
+    ack(seq) {
+      return serial(() => release(seq));
+    },
+    rebase(lastSeq) {
+      return serial(() => nextSeq <= lastSeq ? renumber(lastSeq) : release(lastSeq));
+    },
+    batchAfter(afterSeq, maxCount, maxBytes) {
+      const start = firstIndexAfter(afterSeq);
+      if (start >= seqs.length) return undefined;
+      let end = start;
+      let bytes = 0;
+      while (end < seqs.length && end - start < maxCount) {
+        if (end > start && bytes + sizes[end] > maxBytes) break;
+        bytes += sizes[end];
+        end++;
+      }
+      return { lines: lines.slice(start, end), firstSeq: seqs[start], lastSeq: seqs[end - 1] };
+    },
+    flush() {
+      return serial(flushNow);
+    },
+    close() {
+      return serial(async () => {
+        await flushNow();
+        await closeActive(false);
+      });
+    },
+  };
+}
