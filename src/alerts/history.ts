@@ -1,0 +1,297 @@
+/**
+ * Alert history and delivery outcomes in the master's SQLite database (tables prefixed `alert_`),
+ * plus silences added at run time from the UI or the API.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { AlertNotice, AlertState } from "./engine.ts";
+import type { DeliveryAttempt } from "./delivery.ts";
+import { globToRegExp, type SilenceConfig } from "./rules.ts";
+
+export interface AlertRecord {
+  id: number;
+  key: string;
+  rule: string;
+  kind: string;
+  severity: string;
+  machineId: string;
+  machineName: string;
+  device: string | null;
+  metric: string | null;
+  value: number | null;
+  threshold: number | null;
+  op: string | null;
+  message: string;
+  firedAt: number;
+  resolvedAt: number | null;
+  silenced: boolean;
+  /** The newest delivery outcome per notifier. */
+  deliveries: {
+    notifier: string;
+    ok: boolean;
+    attempt: number;
+    final: boolean;
+    error: string | null;
+    at: number;
+  }[];
+}
+
+export interface RuntimeSilence {
+  id: number;
+  rule: string;
+  machines: string | null;
+  until: number;
+  createdAt: number;
+  comment: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS alert_history (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  machine_id TEXT NOT NULL,
+  machine_name TEXT NOT NULL,
+  device TEXT,
+  metric TEXT,
+  value REAL,
+  threshold REAL,
+  op TEXT,
+  message TEXT NOT NULL,
+  fired_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  silenced INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (key, fired_at)
+);
+CREATE INDEX IF NOT EXISTS alert_history_fired ON alert_history (fired_at);
+CREATE TABLE IF NOT EXISTS alert_delivery (
+  alert_id INTEGER NOT NULL,
+  notifier TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  final INTEGER NOT NULL,
+  error TEXT,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (alert_id, notifier)
+);
+CREATE TABLE IF NOT EXISTS alert_silence (
+  id INTEGER PRIMARY KEY,
+  rule TEXT NOT NULL,
+  machines TEXT,
+  until INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  comment TEXT
+);
+`;
+
+interface HistoryRow {
+  id: number;
+  key: string;
+  rule: string;
+  kind: string;
+  severity: string;
+  machine_id: string;
+  machine_name: string;
+  device: string | null;
+  metric: string | null;
+  value: number | null;
+  threshold: number | null;
+  op: string | null;
+  message: string;
+  fired_at: number;
+  resolved_at: number | null;
+  silenced: number;
+}
+
+export class AlertHistory {
+  readonly #db: DatabaseSync;
+  readonly #upsert;
+  readonly #resolve;
+  readonly #idOf;
+  readonly #delivery;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec(SCHEMA);
+    this.#upsert = db.prepare(
+      `INSERT INTO alert_history (key, rule, kind, severity, machine_id, machine_name, device, metric,
+         value, threshold, op, message, fired_at, silenced)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key, fired_at) DO UPDATE SET value = excluded.value, message = excluded.message,
+         silenced = excluded.silenced, machine_name = excluded.machine_name`,
+    );
+    this.#resolve = db.prepare(
+      `UPDATE alert_history SET resolved_at = ?, value = ?, message = ? WHERE key = ? AND fired_at = ?`,
+    );
+    this.#idOf = db.prepare(`SELECT id FROM alert_history WHERE key = ? AND fired_at = ?`);
+    this.#delivery = db.prepare(
+      `INSERT INTO alert_delivery (alert_id, notifier, ok, attempt, final, error, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (alert_id, notifier) DO UPDATE SET ok = excluded.ok, attempt = excluded.attempt,
+         final = excluded.final, error = excluded.error, at = excluded.at`,
+    );
+  }
+
+  /** Records a fired, repeated or resolved alert. */
+  record(notice: AlertNotice): void {
+    const a = notice.alert;
+    if (a.firedAt === null) return;
+    if (notice.transition === "resolved") {
+      this.#resolve.run(a.resolvedAt, a.value, a.message, a.key, a.firedAt);
+      return;
+    }
+    this.#upsert.run(
+      a.key,
+      a.rule,
+      a.kind,
+      a.severity,
+      a.machineId,
+      a.machineName,
+      a.device,
+      a.metric,
+      a.value,
+      a.threshold,
+      a.op,
+      a.message,
+      a.firedAt,
+      a.silenced ? 1 : 0,
+    );
+  }
+
+  /** Records the outcome of one delivery attempt. */
+  recordDelivery(attempt: DeliveryAttempt): void {
+    if (attempt.firedAt === null) return;
+    const row = this.#idOf.get(attempt.alertKey, attempt.firedAt) as { id: number } | undefined;
+    if (!row) return;
+    this.#delivery.run(
+      row.id,
+      attempt.notifier,
+      attempt.ok ? 1 : 0,
+      attempt.attempt,
+      attempt.final ? 1 : 0,
+      attempt.error,
+      attempt.at,
+    );
+  }
+
+  /** Alerts fired in [from, to], newest first, optionally for one machine. */
+  list(query: { from: number; to: number; machineId?: string; limit?: number }): AlertRecord[] {
+    const rows = this.#db.prepare(
+      `SELECT * FROM alert_history WHERE fired_at <= ? AND (resolved_at IS NULL OR resolved_at >= ?)
+         AND (? IS NULL OR machine_id = ?) ORDER BY fired_at DESC LIMIT ?`,
+    ).all(
+      query.to,
+      query.from,
+      query.machineId ?? null,
+      query.machineId ?? null,
+      query.limit ?? 500,
+    ) as unknown as HistoryRow[];
+    return rows.map((row) => this.#toRecord(row));
+  }
+
+  /** Alerts still firing (not resolved), for restoring the engine after a restart. */
+  open(): AlertState[] {
+    const rows = this.#db.prepare(`SELECT * FROM alert_history WHERE resolved_at IS NULL`)
+      .all() as unknown as HistoryRow[];
+    return rows.map((row) => ({
+      key: row.key,
+      rule: row.rule,
+      kind: row.kind as AlertState["kind"],
+      severity: row.severity as AlertState["severity"],
+      machineId: row.machine_id,
+      machineName: row.machine_name,
+      device: row.device,
+      metric: row.metric,
+      value: row.value,
+      threshold: row.threshold,
+      op: row.op as AlertState["op"],
+      since: row.fired_at,
+      firedAt: row.fired_at,
+      notifiedAt: row.silenced ? null : row.fired_at,
+      resolvedAt: null,
+      silenced: row.silenced === 1,
+      message: row.message,
+    }));
+  }
+
+  /** Closes alerts left open whose rule no longer exists (the rules file changed). */
+  resolveOrphans(ruleNames: Set<string>, now: number): void {
+    for (const state of this.open()) {
+      if (!ruleNames.has(state.rule)) {
+        this.#resolve.run(
+          now,
+          state.value,
+          `${state.message} (rule removed)`,
+          state.key,
+          state.firedAt,
+        );
+      }
+    }
+  }
+
+  addSilence(
+    silence: { rule: string; machines: string | null; until: number; comment: string | null },
+    now: number,
+  ): RuntimeSilence {
+    const result = this.#db.prepare(
+      `INSERT INTO alert_silence (rule, machines, until, created_at, comment) VALUES (?, ?, ?, ?, ?)`,
+    ).run(silence.rule, silence.machines, silence.until, now, silence.comment);
+    return { id: Number(result.lastInsertRowid), ...silence, createdAt: now };
+  }
+
+  removeSilence(id: number): boolean {
+    return Number(this.#db.prepare(`DELETE FROM alert_silence WHERE id = ?`).run(id).changes) > 0;
+  }
+
+  /** Run-time silences that have not ended. */
+  silences(now: number): RuntimeSilence[] {
+    return (this.#db.prepare(
+      `SELECT id, rule, machines, until, created_at AS createdAt, comment FROM alert_silence WHERE until > ? ORDER BY until`,
+    ).all(now) as unknown as RuntimeSilence[]).map((s) => ({ ...s }));
+  }
+
+  /** Run-time silences as the engine's SilenceConfig. */
+  silenceConfigs(now: number): SilenceConfig[] {
+    return this.silences(now).map((s) => ({
+      rule: s.rule,
+      machines: s.machines ? globToRegExp(s.machines) : null,
+      from: s.createdAt,
+      until: s.until,
+      daily: null,
+      comment: s.comment ?? undefined,
+    }));
+  }
+
+  #toRecord(row: HistoryRow): AlertRecord {
+    const deliveries = this.#db.prepare(
+      `SELECT notifier, ok, attempt, final, error, at FROM alert_delivery WHERE alert_id = ? ORDER BY notifier`,
+    ).all(row.id) as unknown as {
+      notifier: string;
+      ok: number;
+      attempt: number;
+      final: number;
+      error: string | null;
+      at: number;
+    }[];
+    return {
+      id: row.id,
+      key: row.key,
+      rule: row.rule,
+      kind: row.kind,
+      severity: row.severity,
+      machineId: row.machine_id,
+      machineName: row.machine_name,
+      device: row.device,
+      metric: row.metric,
+      value: row.value,
+      threshold: row.threshold,
+      op: row.op,
+      message: row.message,
+      firedAt: row.fired_at,
+      resolvedAt: row.resolved_at,
+      silenced: row.silenced === 1,
+      deliveries: deliveries.map((d) => ({ ...d, ok: d.ok === 1, final: d.final === 1 })),
+    };
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Alerts in the master: the rules file, the engine, background delivery and the stored history,
+ * wired together. The hub calls `onSample`, `onStatus` and `onAnomaly`; nothing here blocks ingest.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import { flattenSample } from "../protocol/metrics.ts";
+import type { Sample } from "../protocol/sample.ts";
+import { Dispatcher, type DispatcherOptions } from "./delivery.ts";
+import {
+  AlertEngine,
+  type AlertMachine,
+  type AlertNotice,
+  type AlertState,
+  type AnomalyEventInput,
+} from "./engine.ts";
+import { AlertHistory, type AlertRecord, type RuntimeSilence } from "./history.ts";
+import type { AlertConfig } from "./rules.ts";
+
+export interface AlertServiceOptions {
+  config: AlertConfig;
+  db: DatabaseSync;
+  log?: (message: string) => void;
+  now?: () => number;
+  /** Passed to the dispatcher (tests shorten the retry delays). */
+  delivery?: Omit<DispatcherOptions, "notifiers" | "onAttempt" | "now">;
+  /** Called after any alert changes state (the live feed pushes it to UIs). */
+  onChange?: (notice: AlertNotice) => void;
+  tickMs?: number;
+}
+
+export class AlertService {
+  readonly config: AlertConfig;
+  readonly #engine: AlertEngine;
+  readonly #dispatcher: Dispatcher;
+  readonly #history: AlertHistory;
+  readonly #now: () => number;
+  readonly #log: (message: string) => void;
+  readonly #onChange?: (notice: AlertNotice) => void;
+  readonly #tickMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Deliveries that have failed for good (for /healthz and the UI). */
+  failedDeliveries = 0;
+
+  constructor(options: AlertServiceOptions) {
+    this.config = options.config;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? ((message) => console.error(message));
+    this.#onChange = options.onChange;
+    this.#tickMs = options.tickMs ?? 1000;
+    this.#history = new AlertHistory(options.db);
+    this.#history.resolveOrphans(new Set(this.config.rules.map((r) => r.name)), this.#now());
+    this.#dispatcher = new Dispatcher({
+      notifiers: this.config.notifiers,
+      ...options.delivery,
+      now: this.#now,
+      onAttempt: (attempt) => {
+        this.#history.recordDelivery(attempt);
+        if (!attempt.ok) {
+          const next = attempt.final ? "giving up" : "will retry";
+          this.#log(
+            `alerts: delivery to ${attempt.notifier} failed (attempt ${attempt.attempt}, ${next}): ${attempt.error}`,
+          );
+          if (attempt.final) this.failedDeliveries++;
+        }
+      },
+    });
+    this.#engine = new AlertEngine({
+      rules: this.config.rules,
+      silences: this.#allSilences(),
+      restore: this.#history.open(),
+      notify: (notice) => {
+        this.#history.record(notice);
+        this.#dispatcher.send(notice);
+        this.#onChange?.(notice);
+      },
+    });
+  }
+
+  /** Starts the clock that fires offline alerts and repeats. */
+  start(): void {
+    this.#timer ??= setInterval(() => this.tick(), this.#tickMs);
+  }
+
+  /** Stops the clock and retries. */
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#dispatcher.close();
+  }
+
+  /** Resolves when no delivery is in flight (tests). */
+  idle(): Promise<void> {
+    return this.#dispatcher.idle();
+  }
+
+  tick(now = this.#now()): void {
+    this.#engine.setSilences(this.#allSilences(now));
+    this.#engine.tick(now);
+  }
+
+  onSample(machine: AlertMachine, sample: Sample, now = this.#now()): void {
+    if (!this.config.rules.some((r) => r.kind === "threshold")) return;
+    this.#engine.observeSample(machine, flattenSample(sample), now);
+  }
+
+  onStatus(machine: AlertMachine, online: boolean, now = this.#now()): void {
+    this.#engine.observeStatus(machine, online, now);
+  }
+
+  onAnomaly(machine: AlertMachine, event: AnomalyEventInput, now = this.#now()): void {
+    this.#engine.observeAnomaly(machine, event, now);
+  }
+
+  /** Alerts firing now (pending ones are left out). */
+  active(): AlertState[] {
+    return this.#engine.active().filter((a) => a.firedAt !== null);
+  }
+
+  /** Firing alerts per machine id (the badge on each machine). */
+  activeByMachine(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const alert of this.active()) {
+      counts.set(alert.machineId, (counts.get(alert.machineId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  history(query: { from: number; to: number; machineId?: string; limit?: number }): AlertRecord[] {
+    return this.#history.list(query);
+  }
+
+  silences(): RuntimeSilence[] {
+    return this.#history.silences(this.#now());
+  }
+
+  addSilence(
+    silence: { rule: string; machines: string | null; until: number; comment: string | null },
+  ): RuntimeSilence {
+    const added = this.#history.addSilence(silence, this.#now());
+    this.tick();
+    return added;
+  }
+
+  removeSilence(id: number): boolean {
+    const removed = this.#history.removeSilence(id);
+    this.tick();
+    return removed;
+  }
+
+  #allSilences(now = this.#now()) {
+    return [...this.config.silences, ...this.#history.silenceConfigs(now)];
+  }
+}
