@@ -98,7 +98,8 @@ export class AlertService {
     this.#engine.tick(now);
   }
 
-  onSample(machine: AlertMachine, sample: Sample, now = this.#now()): void {
+  /** Evaluates threshold rules at the sample's own time, so replayed samples keep their timeline. */
+  onSample(machine: AlertMachine, sample: Sample, now = sample.ts): void {
     if (!this.config.rules.some((r) => r.kind === "threshold")) return;
     this.#engine.observeSample(machine, flattenSample(sample), now);
   }
