@@ -15,8 +15,10 @@ export interface MasterConfig {
   port: number;
   bind: string;
   dataDir: string;
-  /** Join token for workers (and access token for the UI); generated and kept in dataDir when absent. */
+  /** Join token for workers; generated and kept in dataDir when absent. */
   token?: string;
+  /** Access token for the UI and API; generated and kept in dataDir when absent. */
+  uiToken?: string;
   localWorker: boolean;
   /** Sampling interval of the in-process worker that monitors the master's own host. */
   intervalMs: number;
@@ -32,6 +34,7 @@ export const MASTER_OPTIONS: OptionSpecs = {
   bind: { type: "string", env: true },
   data: { type: "string", env: true },
   token: { type: "string", env: true },
+  "ui-token": { type: "string", env: true },
   "no-local-worker": { type: "boolean", env: true },
   interval: { type: "string", env: true },
   "public-ui": { type: "boolean", env: true },
@@ -51,7 +54,8 @@ Options:
   --port N           port for the UI, the API and worker connections (default ${DEFAULT_PORT}; 0 = any free port)
   --bind ADDR        address to listen on (default 0.0.0.0)
   --data DIR         where the database and the join token live (default ./data)
-  --token T          join token for workers and access token for the UI (default: generated once, kept in DIR)
+  --token T          join token for workers (default: generated once, kept in DIR/token)
+  --ui-token T       access token for the web UI and API (default: generated once, kept in DIR/ui-token)
   --no-local-worker  do not monitor the master's own host
   --interval D       sampling interval of the master's own host, 250ms to 1h (default 1s)
   --public-ui        serve the UI without asking for the access token (trusted networks only)
@@ -91,6 +95,10 @@ export function parseMasterArgs(
   if (token !== undefined && (token.length < 8 || token.length > 256)) {
     throw new UsageError("--token: must be 8 to 256 characters long");
   }
+  const uiToken = stringOption(values, "ui-token");
+  if (uiToken !== undefined && (uiToken.length < 8 || uiToken.length > 256)) {
+    throw new UsageError("--ui-token: must be 8 to 256 characters long");
+  }
   const bind = stringOption(values, "bind", "0.0.0.0");
   if (bind.trim() === "") throw new UsageError("--bind: must not be empty");
   return {
@@ -98,6 +106,7 @@ export function parseMasterArgs(
     bind,
     dataDir: stringOption(values, "data", "./data"),
     token,
+    uiToken,
     localWorker: !booleanOption(values, "no-local-worker"),
     intervalMs: parseDurationInRange(
       stringOption(values, "interval", "1s"),
