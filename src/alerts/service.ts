@@ -38,6 +38,7 @@ export class AlertService {
   readonly #onChange?: (notice: AlertNotice) => void;
   readonly #tickMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #stopped = false;
   /** Deliveries that have failed for good (for /healthz and the UI). */
   failedDeliveries = 0;
 
@@ -54,6 +55,7 @@ export class AlertService {
       ...options.delivery,
       now: this.#now,
       onAttempt: (attempt) => {
+        if (this.#stopped) return; // the database may already be closed
         this.#history.recordDelivery(attempt);
         if (!attempt.ok) {
           const next = attempt.final ? "giving up" : "will retry";
@@ -81,8 +83,9 @@ export class AlertService {
     this.#timer ??= setInterval(() => this.tick(), this.#tickMs);
   }
 
-  /** Stops the clock and retries. */
+  /** Stops the clock and retries; outcomes of attempts still in flight are no longer recorded. */
   stop(): void {
+    this.#stopped = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#dispatcher.close();
