@@ -5,6 +5,7 @@
 import { UsageError } from "./src/cli/errors.ts";
 import { fatal } from "./src/cli/fatal.ts";
 import { processEnv } from "./src/cli/env.ts";
+import { dropPermissions } from "./src/cli/permissions.ts";
 import { GRIDMON_VERSION } from "./src/version.ts";
 
 /** A mode's entry point: its own argv (after the mode name) and the environment. */
@@ -33,6 +34,7 @@ Run \`gridmon <mode> --help\` for the options of a mode.
 `;
 
 async function run(argv: string[]): Promise<void> {
+  dropPermissions(argv);
   const [mode, ...rest] = argv;
   if (mode === undefined || mode === "help" || mode === "--help" || mode === "-h") {
     console.log(HELP);
@@ -47,6 +49,10 @@ async function run(argv: string[]): Promise<void> {
     throw new UsageError(
       `unknown mode "${mode}"; expected master, worker, simulate, score, version or help`,
     );
+  }
+  if ((mode === "worker" || mode === "master") && /^(un)?install$/.test(rest[0] ?? "")) {
+    const { serviceMain } = await import("./src/service/main.ts");
+    return await serviceMain(mode, rest[0] as "install" | "uninstall", rest.slice(1), processEnv());
   }
   const { main } = await load();
   await main(rest, processEnv());
