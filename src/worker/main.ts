@@ -1,0 +1,93 @@
+/** `gridmon worker`: print samples locally, or stream them to a master until SIGINT/SIGTERM. */
+import { UsageError } from "../cli/errors.ts";
+import { formatDuration } from "../cli/values.ts";
+import { parseWorkerArgs, WORKER_HELP, type WorkerConfig } from "../cli/worker_args.ts";
+import { startAgent } from "./agent.ts";
+import { createSampler } from "./sampler.ts";
+import type { Sampler } from "./sampler_types.ts";
+import { MIN_SPOOL_BYTES } from "./spool.ts";
+import { startTicker } from "./ticker.ts";
+
+function log(message: string): void {
+  console.error(`gridmon worker: ${message}`);
+}
+
+/** Resolves on the first SIGINT or SIGTERM (SIGINT only where SIGTERM cannot be caught). */
+function untilSignal(): Promise<Deno.Signal> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  return new Promise((resolve) => {
+    const handlers = signals.map((signal) => {
+      const handler = () => {
+        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]));
+        resolve(signal);
+      };
+      Deno.addSignalListener(signal, handler);
+      return handler;
+    });
+  });
+}
+
+function printLine(sample: object, seq: number): void {
+  const { ts, ...rest } = sample as { ts: number };
+  console.log(JSON.stringify({ ts, seq, ...rest }));
+}
+
+/**
+ * `--print`: one JSON sample per line on stdout. `--once` prints a single sample; it reads twice,
+ * a short interval apart, so its rates are measured instead of null.
+ */
+async function printSamples(sampler: Sampler, config: WorkerConfig): Promise<void> {
+  if (config.once) {
+    await sampler.read();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(config.intervalMs, 1000)));
+    printLine(await sampler.read(), 0);
+    return;
+  }
+  let seq = 0;
+  const ticker = startTicker(config.intervalMs, async () => {
+    printLine(await sampler.read(), seq++);
+  });
+  await untilSignal();
+  ticker.stop();
+}
+
+/** Entry point of `gridmon worker` (see WORKER_HELP). */
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const config = parseWorkerArgs(argv, env);
+  if (config.help) {
+    console.log(WORKER_HELP);
+    return;
+  }
+  const sampler = createSampler({
+    procRoot: config.procRoot,
+    sysRoot: config.sysRoot,
+    netExclude: config.netExclude,
+    netInclude: config.netInclude,
+    stateDir: config.spoolDir,
+    log,
+  });
+  if (config.print) return await printSamples(sampler, config);
+  if (config.spoolMaxBytes < MIN_SPOOL_BYTES) {
+    throw new UsageError(`--spool-max: must be at least ${MIN_SPOOL_BYTES} bytes`);
+  }
+  const agent = await startAgent({
+    sampler,
+    masterUrl: config.masterUrl!,
+    token: config.token,
+    name: config.name,
+    intervalMs: config.intervalMs,
+    spoolDir: config.spoolDir,
+    spoolMaxBytes: config.spoolMaxBytes,
+    log,
+  });
+  log(
+    `sampling every ${formatDuration(config.intervalMs)}, streaming to ${config.masterUrl}, ` +
+      `spool ${config.spoolDir} (cap ${config.spoolMaxBytes} bytes)`,
+  );
+  const signal = await untilSignal();
+  log(`${signal}: flushing the spool and closing the connection`);
+  await agent.stop();
+}
