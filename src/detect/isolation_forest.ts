@@ -1,0 +1,506 @@
+/**
+ * Isolation Forest (Liu, Ting and Zhou, ICDM 2008) as scikit-learn implements it.
+ *
+ * Each tree is grown on psi = min(sampleSize, nRows) rows drawn without replacement, down to a
+ * depth limit of ceil(log2 psi). A node splits on a feature drawn uniformly among the features
+ * that are not constant in that node (a node where all are constant becomes a leaf), at a
+ * threshold drawn uniformly in [min, max) of that feature in the node; rows with
+ * `value <= threshold` go left. A row's path length in a tree is the depth of the leaf it lands
+ * in plus c(leaf size), the expected depth of an unbuilt subtree. The anomaly score is
+ * 2^(-E[h] / c(psi)): near 1 for rows isolated early, at or below 0.5 for ordinary ones.
+ *
+ * Layout: every tree is stored as a complete binary tree of `depth` levels in flat typed arrays
+ * (children of node i are 2i+1 and 2i+2), so scoring is a fixed number of branch-free steps.
+ * A leaf above the bottom level is marked by a threshold of +Infinity: every row then walks
+ * left to the bottom, where the leaf's value (its depth + c(size)) is stored.
+ */
+import { Buffer } from "node:buffer";
+import { Random } from "./random.ts";
+
+/** Options of `fitForest`. */
+export interface ForestOptions {
+  /** Number of trees (default 100). */
+  trees?: number;
+  /** Rows per tree, psi (default 256; capped at the number of rows). */
+  sampleSize?: number;
+  /** Seed of the random generator (default 1). */
+  seed?: number;
+}
+
+/** The saved form of a forest (`toJSON`), typed arrays as base64 of their little-endian bytes. */
+export interface ForestJSON {
+  format: "gridmon-isolation-forest";
+  version: 1;
+  nFeatures: number;
+  trees: number;
+  sampleSize: number;
+  depth: number;
+  feature: string;
+  threshold: string;
+  nodeC: string;
+  leafValue: string;
+}
+
+const EULER_GAMMA = 0.5772156649015329;
+
+/**
+ * c(n): the average path length of an unsuccessful search in a binary search tree of n nodes,
+ * 2 H(n-1) - 2 (n-1) / n with H(i) ~ ln(i) + Euler's constant; c(1) = 0 and c(2) = 1.
+ */
+export function averagePathLength(n: number): number {
+  if (n <= 1) return 0;
+  if (n === 2) return 1;
+  return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
+}
+
+/** A trained forest. Create one with `fitForest` or `IsolationForest.fromJSON`. */
+export class IsolationForest {
+  /** Number of features a row must have. */
+  readonly nFeatures: number;
+  readonly trees: number;
+  /** psi: rows each tree was grown on. */
+  readonly sampleSize: number;
+  /** Levels of internal nodes per tree: ceil(log2 psi). */
+  readonly depth: number;
+  readonly #internal: number;
+  readonly #leaves: number;
+  readonly #feature: Int32Array;
+  readonly #threshold: Float64Array;
+  readonly #nodeC: Float64Array;
+  readonly #leafValue: Float64Array;
+  readonly #scale: number;
+  #ranks?: { cuts: Float64Array; cutStart: Int32Array; rank: Int32Array };
+
+  /** Low level: wraps arrays laid out as described in the module comment. */
+  constructor(
+    nFeatures: number,
+    sampleSize: number,
+    depth: number,
+    arrays: {
+      feature: Int32Array;
+      threshold: Float64Array;
+      nodeC: Float64Array;
+      leafValue: Float64Array;
+    },
+  ) {
+    this.nFeatures = nFeatures;
+    this.sampleSize = sampleSize;
+    this.depth = depth;
+    this.#internal = 2 ** depth - 1;
+    this.#leaves = 2 ** depth;
+    this.trees = arrays.leafValue.length / this.#leaves;
+    this.#feature = arrays.feature;
+    this.#threshold = arrays.threshold;
+    this.#nodeC = arrays.nodeC;
+    this.#leafValue = arrays.leafValue;
+    this.#scale = -1 / (this.trees * averagePathLength(sampleSize));
+  }
+
+  /** Anomaly score in (0, 1) of the row starting at `offset` in `data` (row-major). */
+  scoreRow(data: ArrayLike<number>, offset = 0): number {
+    const feature = this.#feature, threshold = this.#threshold, leafValue = this.#leafValue;
+    const internal = this.#internal, depth = this.depth;
+    let sum = 0;
+    for (let t = 0, base = 0, leafBase = -internal; t < this.trees; t++) {
+      let node = 0;
+      for (let d = 0; d < depth; d++) {
+        const k = base + node;
+        node = 2 * node + (data[offset + feature[k]] > threshold[k] ? 2 : 1);
+      }
+      sum += leafValue[leafBase + node];
+      base += internal;
+      leafBase += this.#leaves;
+    }
+    return Math.pow(2, sum * this.#scale);
+  }
+
+  /** Mean path length E[h] of a row over all trees. */
+  pathLength(data: ArrayLike<number>, offset = 0): number {
+    return Math.log2(this.scoreRow(data, offset)) / this.#scale / this.trees;
+  }
+
+  /** Scores every row of a row-major matrix with `nFeatures` columns. */
+  scoreAll(data: Float64Array): Float64Array {
+    const nF = this.nFeatures;
+    if (data.length % nF !== 0) {
+      throw new RangeError(
+        `scoreAll: ${data.length} values is not a whole number of rows of ${nF} features`,
+      );
+    }
+    const nRows = data.length / nF;
+    const out = new Float64Array(nRows);
+    const ranks = this.#thresholdRanks();
+    const bins = new Int32Array(BLOCK * nF);
+    for (let start = 0; start < nRows; start += BLOCK) {
+      const count = Math.min(BLOCK, nRows - start);
+      binRows(data, start * nF, count, nF, ranks.cuts, ranks.cutStart, bins);
+      this.#sumBlock(bins, count, ranks.rank, out, start);
+    }
+    for (let r = 0; r < nRows; r++) out[r] = Math.pow(2, out[r] * this.#scale);
+    return out;
+  }
+
+  /**
+   * Adds, for `count` binned rows, every tree's leaf value to `out[outStart + r]`. Comparisons
+   * are on integers (a row's bin against a node's threshold rank), so the walk has no
+   * data-dependent branch, and eight rows walk each tree side by side to overlap their loads.
+   */
+  #sumBlock(
+    bins: Int32Array,
+    count: number,
+    rank: Int32Array,
+    out: Float64Array,
+    outStart: number,
+  ) {
+    const feature = this.#feature, leafValue = this.#leafValue;
+    const internal = this.#internal, leaves = this.#leaves, depth = this.depth;
+    const nF = this.nFeatures;
+    for (let t = 0; t < this.trees; t++) {
+      const base = t * internal;
+      const leafBase = t * leaves - internal;
+      let r = 0;
+      for (; r + 7 < count; r += 8) {
+        const o0 = r * nF, o1 = o0 + nF, o2 = o1 + nF, o3 = o2 + nF;
+        const o4 = o3 + nF, o5 = o4 + nF, o6 = o5 + nF, o7 = o6 + nF;
+        let a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
+        for (let level = 0; level < depth; level++) {
+          const ka = base + a, kb = base + b, kc = base + c, kd = base + d;
+          const ke = base + e, kf = base + f, kg = base + g, kh = base + h;
+          a = 2 * a + 1 + ((rank[ka] - bins[o0 + feature[ka]]) >>> 31);
+          b = 2 * b + 1 + ((rank[kb] - bins[o1 + feature[kb]]) >>> 31);
+          c = 2 * c + 1 + ((rank[kc] - bins[o2 + feature[kc]]) >>> 31);
+          d = 2 * d + 1 + ((rank[kd] - bins[o3 + feature[kd]]) >>> 31);
+          e = 2 * e + 1 + ((rank[ke] - bins[o4 + feature[ke]]) >>> 31);
+          f = 2 * f + 1 + ((rank[kf] - bins[o5 + feature[kf]]) >>> 31);
+          g = 2 * g + 1 + ((rank[kg] - bins[o6 + feature[kg]]) >>> 31);
+          h = 2 * h + 1 + ((rank[kh] - bins[o7 + feature[kh]]) >>> 31);
+        }
+        const o = outStart + r;
+        out[o] += leafValue[leafBase + a];
+        out[o + 1] += leafValue[leafBase + b];
+        out[o + 2] += leafValue[leafBase + c];
+        out[o + 3] += leafValue[leafBase + d];
+        out[o + 4] += leafValue[leafBase + e];
+        out[o + 5] += leafValue[leafBase + f];
+        out[o + 6] += leafValue[leafBase + g];
+        out[o + 7] += leafValue[leafBase + h];
+      }
+      for (; r < count; r++) {
+        const offset = r * nF;
+        let node = 0;
+        for (let level = 0; level < depth; level++) {
+          const k = base + node;
+          node = 2 * node + 1 + ((rank[k] - bins[offset + feature[k]]) >>> 31);
+        }
+        out[outStart + r] += leafValue[leafBase + node];
+      }
+    }
+  }
+
+  /**
+   * Per feature, the sorted distinct thresholds used anywhere in the forest ("cuts"), and per
+   * node the index of its threshold among its feature's cuts. A row value's bin is the number
+   * of its feature's cuts below it, so `value > threshold` exactly when `bin > rank`.
+   * Leaf markers get a rank no bin reaches.
+   */
+  #thresholdRanks(): { cuts: Float64Array; cutStart: Int32Array; rank: Int32Array } {
+    if (this.#ranks) return this.#ranks;
+    const nF = this.nFeatures;
+    const threshold = this.#threshold, feature = this.#feature;
+    const cutStart = new Int32Array(nF + 1);
+    for (let k = 0; k < threshold.length; k++) {
+      if (threshold[k] !== Infinity) cutStart[feature[k] + 1]++;
+    }
+    for (let f = 0; f < nF; f++) cutStart[f + 1] += cutStart[f];
+    const all = new Float64Array(cutStart[nF]);
+    const fill = cutStart.slice(0, nF);
+    for (let k = 0; k < threshold.length; k++) {
+      if (threshold[k] !== Infinity) all[fill[feature[k]]++] = threshold[k];
+    }
+    // Sort each feature's thresholds and drop repeats, compacting in place.
+    let write = 0;
+    for (let f = 0; f < nF; f++) {
+      const values = all.subarray(cutStart[f], cutStart[f + 1]).sort();
+      cutStart[f] = write;
+      for (let i = 0; i < values.length; i++) {
+        if (i === 0 || values[i] !== values[i - 1]) all[write++] = values[i];
+      }
+    }
+    cutStart[nF] = write;
+    const cuts = all.slice(0, write);
+    const rank = new Int32Array(threshold.length);
+    for (let k = 0; k < threshold.length; k++) {
+      if (threshold[k] === Infinity) {
+        rank[k] = 0x3fffffff;
+        continue;
+      }
+      const f = feature[k];
+      rank[k] = lowerBound(cuts, cutStart[f], cutStart[f + 1], threshold[k]) - cutStart[f];
+    }
+    this.#ranks = { cuts, cutStart, rank };
+    return this.#ranks;
+  }
+
+  /**
+   * Per-feature attribution of a row's score. On the row's path through a tree, the split at a
+   * node of n training rows that sends the row to a child of m rows is credited with
+   * c(n) - 1 - c(m): how much that one step shortened the expected remaining path (positive
+   * when the split cut the row off from most of its node, negative when it kept it with the
+   * crowd). Credits go to the split's feature and are averaged over trees. They telescope, so
+   * the result sums to c(psi) - E[h]: positive exactly when the row is easier to isolate than
+   * average, and the largest entry names the feature whose splits isolated it.
+   */
+  attribute(data: ArrayLike<number>, offset = 0): Float64Array {
+    const out = new Float64Array(this.nFeatures);
+    const feature = this.#feature, threshold = this.#threshold, nodeC = this.#nodeC;
+    const internal = this.#internal, depth = this.depth;
+    for (let t = 0; t < this.trees; t++) {
+      const base = t * internal;
+      let node = 0;
+      for (let d = 0; d < depth; d++) {
+        const k = base + node;
+        if (threshold[k] === Infinity) break; // a leaf above the bottom level
+        const f = feature[k];
+        node = 2 * node + (data[offset + f] > threshold[k] ? 2 : 1);
+        out[f] += nodeC[k] - 1 - this.#subtreeC(t, node, d + 1);
+      }
+    }
+    for (let f = 0; f < out.length; f++) out[f] /= this.trees;
+    return out;
+  }
+
+  /** c(size) of the node at `node` and `depth` of tree t, whether internal or a leaf. */
+  #subtreeC(t: number, node: number, depth: number): number {
+    const internal = this.#internal;
+    if (node < internal && this.#threshold[t * internal + node] !== Infinity) {
+      return this.#nodeC[t * internal + node];
+    }
+    let bottom = node;
+    while (bottom < internal) bottom = 2 * bottom + 1;
+    return this.#leafValue[t * this.#leaves + bottom - internal] - depth;
+  }
+
+  /** The saved form; `IsolationForest.fromJSON(forest.toJSON())` scores bit for bit the same. */
+  toJSON(): ForestJSON {
+    return {
+      format: "gridmon-isolation-forest",
+      version: 1,
+      nFeatures: this.nFeatures,
+      trees: this.trees,
+      sampleSize: this.sampleSize,
+      depth: this.depth,
+      feature: toBase64(this.#feature),
+      threshold: toBase64(this.#threshold),
+      nodeC: toBase64(this.#nodeC),
+      leafValue: toBase64(this.#leafValue),
+    };
+  }
+
+  /** Loads a forest saved with `toJSON`. Throws TypeError when `json` is not one. */
+  static fromJSON(json: unknown): IsolationForest {
+    const bad = (why: string) => new TypeError(`Cannot load isolation forest: ${why}`);
+    if (typeof json !== "object" || json === null) throw bad("not an object");
+    const j = json as Record<string, unknown>;
+    if (j.format !== "gridmon-isolation-forest") throw bad(`format is ${String(j.format)}`);
+    if (j.version !== 1) throw bad(`unsupported version ${String(j.version)}`);
+    const whole = (key: string, min: number, max: number) => {
+      const v = j[key];
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+        throw bad(`${key} must be a whole number in ${min}..${max}`);
+      }
+      return v;
+    };
+    const nFeatures = whole("nFeatures", 1, 1 << 20);
+    const trees = whole("trees", 1, 1 << 16);
+    const sampleSize = whole("sampleSize", 2, 1 << 24);
+    const depth = whole("depth", 1, 24);
+    if (depth !== maxDepth(sampleSize)) throw bad(`depth ${depth} does not match ${sampleSize}`);
+    const internal = (2 ** depth - 1) * trees;
+    const arrays = {
+      feature: new Int32Array(fromBase64(j.feature, internal * 4, "feature", bad)),
+      threshold: new Float64Array(fromBase64(j.threshold, internal * 8, "threshold", bad)),
+      nodeC: new Float64Array(fromBase64(j.nodeC, internal * 8, "nodeC", bad)),
+      leafValue: new Float64Array(
+        fromBase64(j.leafValue, 2 ** depth * trees * 8, "leafValue", bad),
+      ),
+    };
+    for (const f of arrays.feature) {
+      if (f < 0 || f >= nFeatures) throw bad(`feature index ${f} out of range`);
+    }
+    return new IsolationForest(nFeatures, sampleSize, depth, arrays);
+  }
+}
+
+const BLOCK = 256;
+
+/** Index of the first entry of sorted `a[lo..hi)` that is not below `x`. */
+function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Writes each value's bin (count of its feature's cuts below it) for `count` rows. */
+function binRows(
+  data: Float64Array,
+  offset: number,
+  count: number,
+  nF: number,
+  cuts: Float64Array,
+  cutStart: Int32Array,
+  bins: Int32Array,
+): void {
+  for (let f = 0; f < nF; f++) {
+    const lo = cutStart[f], hi = cutStart[f + 1];
+    if (lo === hi) continue; // no tree splits on this feature; its bin is never read
+    for (let r = 0, i = offset + f, j = f; r < count; r++, i += nF, j += nF) {
+      bins[j] = lowerBound(cuts, lo, hi, data[i]) - lo;
+    }
+  }
+}
+
+/** ceil(log2 psi), the depth limit scikit-learn uses (at least 1). */
+export function maxDepth(sampleSize: number): number {
+  return Math.max(1, Math.ceil(Math.log2(Math.max(sampleSize, 2))));
+}
+
+/**
+ * Grows a forest on `nRows` rows of `nFeatures` values each, row-major in `data`.
+ * Values must be finite. Throws RangeError on bad shapes or options.
+ */
+export function fitForest(
+  data: Float64Array,
+  nRows: number,
+  nFeatures: number,
+  options: ForestOptions = {},
+): IsolationForest {
+  const trees = options.trees ?? 100;
+  const seed = options.seed ?? 1;
+  const wanted = options.sampleSize ?? 256;
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+    throw new RangeError(`fitForest: nFeatures must be a whole number >= 1, got ${nFeatures}`);
+  }
+  if (!Number.isInteger(nRows) || nRows < 2) {
+    throw new RangeError(`fitForest: needs at least 2 rows, got ${nRows}`);
+  }
+  if (data.length < nRows * nFeatures) {
+    throw new RangeError(
+      `fitForest: ${data.length} values cannot hold ${nRows} rows of ${nFeatures} features`,
+    );
+  }
+  if (!Number.isInteger(trees) || trees < 1 || trees > 65536) {
+    throw new RangeError(`fitForest: trees must be a whole number in 1..65536, got ${trees}`);
+  }
+  if (!Number.isInteger(wanted) || wanted < 2) {
+    throw new RangeError(`fitForest: sampleSize must be a whole number >= 2, got ${wanted}`);
+  }
+  const psi = Math.min(wanted, nRows);
+  const depth = maxDepth(psi);
+  const internal = 2 ** depth - 1;
+  const leaves = 2 ** depth;
+  const feature = new Int32Array(internal * trees);
+  const threshold = new Float64Array(internal * trees);
+  const nodeC = new Float64Array(internal * trees);
+  const leafValue = new Float64Array(leaves * trees);
+  const rng = new Random(seed);
+  const permutation = new Int32Array(nRows);
+  for (let i = 0; i < nRows; i++) permutation[i] = i;
+  const rows = new Int32Array(psi);
+  const features = new Int32Array(nFeatures);
+  for (let f = 0; f < nFeatures; f++) features[f] = f;
+
+  const grow = (
+    base: number,
+    leafBase: number,
+    node: number,
+    d: number,
+    lo: number,
+    hi: number,
+    known: number,
+  ) => {
+    const n = hi - lo;
+    let chosen = -1, min = 0, max = 0, constants = known;
+    if (d < depth && n > 1) {
+      // Draw features without replacement among those not yet known constant in this node.
+      while (constants < nFeatures) {
+        const pick = constants + rng.nextInt(nFeatures - constants);
+        const f = features[pick];
+        min = Infinity;
+        max = -Infinity;
+        for (let i = lo; i < hi; i++) {
+          const v = data[rows[i] * nFeatures + f];
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+        if (max > min) {
+          chosen = f;
+          break;
+        }
+        features[pick] = features[constants];
+        features[constants++] = f;
+      }
+    }
+    if (chosen < 0) {
+      let bottom = node;
+      while (bottom < internal) {
+        threshold[base + bottom] = Infinity;
+        bottom = 2 * bottom + 1;
+      }
+      leafValue[leafBase + bottom - internal] = d + averagePathLength(n);
+      return;
+    }
+    let t = min + rng.nextFloat() * (max - min);
+    if (t >= max) t = min;
+    feature[base + node] = chosen;
+    threshold[base + node] = t;
+    nodeC[base + node] = averagePathLength(n);
+    let i = lo, j = hi - 1;
+    while (i <= j) {
+      if (data[rows[i] * nFeatures + chosen] <= t) {
+        i++;
+      } else {
+        const tmp = rows[i];
+        rows[i] = rows[j];
+        rows[j--] = tmp;
+      }
+    }
+    grow(base, leafBase, 2 * node + 1, d + 1, lo, i, constants);
+    grow(base, leafBase, 2 * node + 2, d + 1, i, hi, constants);
+  };
+
+  for (let tree = 0; tree < trees; tree++) {
+    // Partial Fisher-Yates: the first psi entries become a uniform sample without replacement.
+    for (let i = 0; i < psi; i++) {
+      const j = i + rng.nextInt(nRows - i);
+      const tmp = permutation[i];
+      permutation[i] = permutation[j];
+      permutation[j] = tmp;
+      rows[i] = permutation[i];
+    }
+    grow(tree * internal, tree * leaves, 0, 0, 0, psi, 0);
+  }
+  return new IsolationForest(nFeatures, psi, depth, { feature, threshold, nodeC, leafValue });
+}
+
+function toBase64(array: Int32Array | Float64Array): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");
+}
+
+function fromBase64(
+  value: unknown,
+  byteLength: number,
+  key: string,
+  bad: (why: string) => TypeError,
+): ArrayBuffer {
+  if (typeof value !== "string") throw bad(`${key} is not a base64 string`);
+  const bytes = Buffer.from(value, "base64");
+  if (bytes.byteLength !== byteLength) {
+    throw bad(`${key} has ${bytes.byteLength} bytes, expected ${byteLength}`);
+  }
+  const copy = new ArrayBuffer(byteLength);
+  new Uint8Array(copy).set(bytes);
+  return copy;
+}
