@@ -1,7 +1,12 @@
 /** createSampler: every collector of this platform behind one `read()`. */
 import type { Collector } from "./collectors/collector.ts";
 import { createCpuCollector } from "./collectors/cpu.ts";
-import { createFailureLog } from "./collectors/failure_log.ts";
+import { createDiskCollector } from "./collectors/disk.ts";
+import { createFailureLog, type FailureLog } from "./collectors/failure_log.ts";
+import { createFilesystemCollector } from "./collectors/filesystems.ts";
+import { createNetworkCollector, interfaceFilter } from "./collectors/network.ts";
+import { createPressureCollector } from "./collectors/pressure.ts";
+import { createTemperatureCollector } from "./collectors/temperatures.ts";
 import { createLoadCollector } from "./collectors/load.ts";
 import { createMemoryCollector } from "./collectors/memory.ts";
 import { portableCollectors } from "./collectors/portable.ts";
@@ -16,12 +21,18 @@ import type { Sampler, SamplerOptions, UnnumberedSample } from "./sampler_types.
 export const COLLECTOR_DEADLINE_MS = 1000;
 
 /** The procfs/sysfs collectors, each reading under `options.procRoot`/`options.sysRoot`. */
-export function linuxCollectors(options: SamplerOptions): Collector[] {
+export function linuxCollectors(options: SamplerOptions, failures: FailureLog): Collector[] {
+  const { procRoot, sysRoot } = options;
   return [
-    createCpuCollector(options.procRoot),
-    createMemoryCollector(options.procRoot),
-    createLoadCollector(options.procRoot),
-    createUptimeCollector(options.procRoot),
+    createCpuCollector(procRoot),
+    createMemoryCollector(procRoot),
+    createLoadCollector(procRoot),
+    createUptimeCollector(procRoot),
+    createDiskCollector(procRoot, sysRoot),
+    createFilesystemCollector({ procRoot, failures }),
+    createNetworkCollector(procRoot, interfaceFilter(options.netExclude, options.netInclude)),
+    createPressureCollector(procRoot),
+    createTemperatureCollector(sysRoot),
   ];
 }
 
@@ -44,9 +55,9 @@ export interface SamplerOverrides {
  */
 export function createSampler(options: SamplerOptions, overrides: SamplerOverrides = {}): Sampler {
   const os = overrides.os ?? Deno.build.os;
-  const collectors = overrides.collectors ??
-    (os === "linux" ? linuxCollectors(options) : portableCollectors(os));
   const failures = createFailureLog(options.log);
+  const collectors = overrides.collectors ??
+    (os === "linux" ? linuxCollectors(options, failures) : portableCollectors(os));
   const runner = createCollectorRunner(
     collectors,
     failures,

@@ -1,0 +1,112 @@
+/** Filesystem size and use per real mount, with statfs under a timeout. */
+import { statfs } from "node:fs/promises";
+import type { FilesystemMetrics } from "../../protocol/sample.ts";
+import type { Collector, SampleMetrics } from "./collector.ts";
+import type { FailureLog } from "./failure_log.ts";
+import { type MountEntry, parseMountinfo, selectMounts } from "./mountinfo.ts";
+
+/** The statfs fields used, in blocks of `bsize` bytes. */
+export interface FsStats {
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+}
+
+/** A statfs call: node:fs/promises statfs in production, anything slow or failing in tests. */
+export type StatfsFunction = (path: string) => Promise<FsStats>;
+
+/** How long one mount may take to answer statfs before the sample goes out without it. */
+export const STATFS_TIMEOUT_MS = 300;
+
+/**
+ * Sizes like df: `used` = blocks - free blocks, `free` = blocks available to unprivileged
+ * users, and used % = used / (used + available), so reserved blocks count as neither.
+ */
+export function filesystemMetrics(mount: MountEntry, stats: FsStats): FilesystemMetrics {
+  const size = stats.blocks * stats.bsize;
+  const used = Math.max(0, stats.blocks - stats.bfree) * stats.bsize;
+  const free = Math.min(stats.bavail, stats.blocks) * stats.bsize;
+  const usable = used + free;
+  return {
+    mount: mount.mountPoint,
+    fstype: mount.fstype,
+    device: mount.source,
+    size,
+    used,
+    free,
+    usedPct: usable > 0 ? Math.min(100, (used / usable) * 100) : 0,
+  };
+}
+
+/** Options of the filesystem collector. */
+export interface FilesystemCollectorOptions {
+  procRoot: string;
+  /** Per-mount trouble (timeouts, permission) goes here, once per mount and message. */
+  failures: FailureLog;
+  statfs?: StatfsFunction;
+  timeoutMs?: number;
+}
+
+function readAllowed(path: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path }).state === "granted";
+}
+
+/**
+ * Reads `${procRoot}/self/mountinfo` and statfs-es each selected mount in parallel. A mount
+ * that does not answer within the timeout (a hung NFS server) is left out of that sample and
+ * logged once; it is not asked again until its pending statfs settles, so hung calls never
+ * pile up. A mount the process may not read is left out and logged once.
+ */
+export function createFilesystemCollector(options: FilesystemCollectorOptions): Collector {
+  const call = options.statfs ?? ((path: string) => statfs(path));
+  const timeoutMs = options.timeoutMs ?? STATFS_TIMEOUT_MS;
+  const pending = new Map<string, Promise<unknown>>();
+
+  async function measure(mount: MountEntry): Promise<FilesystemMetrics | undefined> {
+    const source = `filesystems ${mount.mountPoint}`;
+    if (options.statfs === undefined && !readAllowed(mount.mountPoint)) {
+      options.failures.failed(source, "no read permission, left out");
+      return undefined;
+    }
+    if (pending.has(mount.mountPoint)) {
+      options.failures.failed(source, `statfs still hanging, left out`);
+      return undefined;
+    }
+    const request = call(mount.mountPoint);
+    pending.set(mount.mountPoint, request);
+    request.then(
+      () => pending.delete(mount.mountPoint),
+      () => pending.delete(mount.mountPoint),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      const result = await Promise.race([request, timeout]);
+      if (result === "timeout") {
+        options.failures.failed(source, `statfs took over ${timeoutMs} ms, left out`);
+        return undefined;
+      }
+      options.failures.succeeded(source);
+      return filesystemMetrics(mount, result);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      options.failures.failed(source, `statfs failed: ${message}`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    name: "filesystems",
+    async collect(): Promise<SampleMetrics> {
+      const text = await Deno.readTextFile(`${options.procRoot}/self/mountinfo`);
+      const mounts = selectMounts(parseMountinfo(text));
+      const results = await Promise.all(mounts.map(measure));
+      return { filesystems: results.filter((fs) => fs !== undefined) };
+    },
+  };
+}
