@@ -1,0 +1,70 @@
+/** The read side of the HTTP API (docs/api.md): machines, series, fleet, scatter, anomalies. */
+import type { Hono } from "hono";
+import type { FleetState } from "./fleet_state.ts";
+import { machineJson } from "./machine_json.ts";
+import { intParam, machineParam, metricsParam, timeRange } from "./query_params.ts";
+import type { Store } from "./store/store_types.ts";
+
+export interface ApiDeps {
+  store: Store;
+  fleet: FleetState;
+  now: () => number;
+}
+
+const HOUR = 3_600_000;
+const NOT_FOUND = { error: "no machine with that id" };
+
+/** Registers /api/machines*, /api/fleet/series, /api/scatter and /api/anomalies on `app`. */
+export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
+  const { store, fleet, now } = deps;
+
+  app.get("/api/machines", (c) => {
+    const machines = fleet.all().map(machineJson);
+    machines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+    return c.json(machines);
+  });
+
+  app.get("/api/machines/:id", (c) => {
+    const state = fleet.get(c.req.param("id"));
+    return state ? c.json(machineJson(state)) : c.json(NOT_FOUND, 404);
+  });
+
+  app.get("/api/machines/:id/series", (c) => {
+    const id = c.req.param("id");
+    const query = c.req.query();
+    const { from, to } = timeRange(query, now(), HOUR);
+    const points = intParam(query, "points", 1000, 1, 10_000);
+    const metrics = metricsParam(query);
+    if (!fleet.get(id)) return c.json(NOT_FOUND, 404);
+    return c.json(store.querySeries(id, { from, to, points, metrics }));
+  });
+
+  app.get("/api/fleet/series", (c) => {
+    const query = c.req.query();
+    const { from, to } = timeRange(query, now(), HOUR);
+    const points = intParam(query, "points", 1000, 1, 10_000);
+    return c.json(store.queryFleetSeries({ from, to, points }));
+  });
+
+  app.get("/api/scatter", (c) => {
+    const query = c.req.query();
+    const { from, to } = timeRange(query, now(), HOUR);
+    const limit = intParam(query, "limit", 5000, 1, 100_000);
+    const machineId = machineParam(query);
+    return c.json(store.queryScatter({ from, to, machineId, limit }));
+  });
+
+  app.get("/api/anomalies", (c) => {
+    const query = c.req.query();
+    const { from, to } = timeRange(query, now(), 7 * 24 * HOUR);
+    const limit = intParam(query, "limit", 500, 1, 10_000);
+    const machineId = machineParam(query);
+    const events = store.listAnomalies({ from, to, machineId, limit });
+    return c.json(
+      events.map((event) => ({
+        ...event,
+        machineName: fleet.get(event.machineId)?.row.name ?? event.machineId,
+      })),
+    );
+  });
+}

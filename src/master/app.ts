@@ -1,0 +1,204 @@
+/**
+ * The master's Hono app: security headers, auth, the HTTP API, /metrics, and the two WebSocket
+ * endpoints. The UI engineer's routes are mounted last through `mountUi`.
+ */
+import { type Context, Hono } from "hono";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { getConnInfo, upgradeWebSocket } from "hono/deno";
+import { GRIDMON_VERSION } from "../version.ts";
+import { registerApiRoutes } from "./api_routes.ts";
+import type { FleetState } from "./fleet_state.ts";
+import type { IngestHub } from "./ingest_hub.ts";
+import type { IngestStats } from "./ingest_stats.ts";
+import type { LiveFeed } from "./live_feed.ts";
+import { originMatchesHost } from "./origin_check.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./prometheus.ts";
+import { BadRequestError } from "./query_params.ts";
+import { securityHeaders } from "./security_headers.ts";
+import type { Store } from "./store/store_types.ts";
+import { SESSION_COOKIE, SESSION_MAX_AGE_S, type UiAuth } from "./ui_auth.ts";
+import { acceptWorkerConnection } from "./worker_connection.ts";
+
+/** What the UI routes get: the app and a way to tell whether a request is logged in. */
+export interface UiMount {
+  isAuthenticated(c: Context): boolean;
+  publicUi: boolean;
+  /** The `gridmon worker ...` command with the join token; absent with --public-ui. */
+  joinCommand?: () => string;
+}
+
+/** Mounts the UI (pages, static assets, the login page) on the app. */
+export type MountUi = (app: Hono, ui: UiMount) => void;
+
+export interface AppDeps {
+  store: Store;
+  fleet: FleetState;
+  hub: IngestHub;
+  live: LiveFeed;
+  auth: UiAuth;
+  stats: IngestStats;
+  joinToken: string;
+  log: (line: string) => void;
+  now: () => number;
+  startedAt: number;
+  handshakeTimeoutMs?: number;
+  mountUi?: MountUi;
+  /** The `gridmon worker ...` command offered to logged-in UI users (never with --public-ui). */
+  joinCommand?: () => string;
+}
+
+function peerOf(c: Context): string {
+  try {
+    const { remote } = getConnInfo(c);
+    return remote.address ? `${remote.address}:${remote.port}` : "unknown peer";
+  } catch {
+    return "unknown peer";
+  }
+}
+
+/** Builds the app; serve it with `Deno.serve(app.fetch)`. */
+export function createApp(deps: AppDeps): Hono {
+  const { auth, fleet, hub, live, stats, log, now } = deps;
+  const app = new Hono();
+  app.use("*", securityHeaders());
+
+  app.onError((error, c) => {
+    if (error instanceof BadRequestError) return c.json({ error: error.message }, 400);
+    log(`${c.req.method} ${c.req.path} failed: ${error.stack ?? error}`);
+    return c.json({ error: "internal error" }, 500);
+  });
+
+  app.get("/healthz", (c) => {
+    const machines = fleet.all();
+    return c.json({
+      status: "ok",
+      version: GRIDMON_VERSION,
+      uptimeS: Math.floor((now() - deps.startedAt) / 1000),
+      machines: machines.length,
+      online: machines.filter((m) => m.online).length,
+    });
+  });
+
+  app.get(
+    "/api/session",
+    (c) => c.json({ authenticated: auth.isAuthenticated(c), publicUi: auth.publicUi }),
+  );
+
+  app.post("/api/login", async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: 'expected a JSON body {"token": "..."}' }, 400);
+    }
+    const token = (body as { token?: unknown } | null)?.token;
+    if (typeof token !== "string" || !auth.checkToken(token)) {
+      return c.json({ error: "wrong access token" }, 401);
+    }
+    setCookie(c, SESSION_COOKIE, auth.issueSession(), {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      maxAge: SESSION_MAX_AGE_S,
+      secure: new URL(c.req.url).protocol === "https:",
+    });
+    return c.body(null, 204);
+  });
+
+  app.post("/api/logout", (c) => {
+    const value = deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    if (value) auth.revokeSession(value);
+    return c.body(null, 204);
+  });
+
+  app.use("/api/*", async (c, next) => {
+    if (!auth.isAuthenticated(c)) return c.json({ error: "not logged in" }, 401);
+    await next();
+  });
+  app.use("/metrics", async (c, next) => {
+    if (!auth.isAuthenticated(c)) return c.json({ error: "not logged in" }, 401);
+    await next();
+  });
+
+  registerApiRoutes(app, { store: deps.store, fleet, now });
+
+  app.get("/metrics", (c) => {
+    const text = renderMetrics(fleet, stats, {
+      workerConnections: hub.sessionCount,
+      liveClients: live.clientCount,
+    });
+    return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+  });
+
+  app.get(
+    "/ws/worker",
+    upgradeWebSocket((c) => {
+      const peer = peerOf(c);
+      let connection: ReturnType<typeof acceptWorkerConnection> | undefined;
+      return {
+        onOpen(_event, ws) {
+          connection = acceptWorkerConnection({
+            send: (text) => ws.send(text),
+            close: (code, reason) => ws.close(code, reason),
+          }, {
+            hub,
+            stats,
+            joinToken: deps.joinToken,
+            log,
+            peer,
+            handshakeTimeoutMs: deps.handshakeTimeoutMs,
+            now,
+          });
+        },
+        onMessage(event) {
+          connection?.onMessage(event.data);
+        },
+        onClose() {
+          connection?.onClose();
+        },
+      };
+    }),
+  );
+  app.get("/ws/worker", (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
+
+  app.use("/ws/live", async (c, next) => {
+    if (!originMatchesHost(c.req.header("origin"), c.req.header("host"))) {
+      return c.json({ error: "Origin does not match Host" }, 403);
+    }
+    if (!auth.isAuthenticated(c)) return c.json({ error: "not logged in" }, 401);
+    await next();
+  });
+  app.get(
+    "/ws/live",
+    upgradeWebSocket(() => {
+      let client: ReturnType<LiveFeed["accept"]> | undefined;
+      return {
+        onOpen(_event, ws) {
+          const raw = ws.raw as WebSocket;
+          client = live.accept({
+            send: (text) => raw.send(text),
+            close: (code, reason) => raw.close(code, reason),
+            get bufferedAmount() {
+              return raw.bufferedAmount;
+            },
+          });
+        },
+        onMessage(event) {
+          client?.onMessage(event.data);
+        },
+        onClose() {
+          client?.onClose();
+        },
+      };
+    }),
+  );
+  app.get("/ws/live", (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
+
+  deps.mountUi?.(app, {
+    isAuthenticated: (c) => auth.isAuthenticated(c),
+    publicUi: auth.publicUi,
+    joinCommand: auth.publicUi ? undefined : deps.joinCommand,
+  });
+  app.all("/api/*", (c) => c.json({ error: "no such endpoint" }, 404));
+  return app;
+}

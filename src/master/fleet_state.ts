@@ -1,0 +1,147 @@
+/**
+ * The master's in-memory view of the fleet: every known machine with its newest sample, verdict,
+ * connection and online status. The HTTP API, /metrics and the live feed read it, so they never
+ * touch SQLite for "what is happening now".
+ */
+import type { Sample } from "../protocol/sample.ts";
+import type { MachineRow, Verdict } from "./store/store_types.ts";
+
+/** One machine as the master currently sees it. */
+export interface MachineState {
+  row: MachineRow;
+  latest: Sample | null;
+  verdict: Verdict | null;
+  /** A worker connection (or the in-process local worker) currently holds this machine. */
+  connected: boolean;
+  online: boolean;
+  /** Receive time of the newest sample or hello. */
+  lastActivity: number;
+  /** Open anomaly events. */
+  alerts: number;
+}
+
+/** Called when a machine appears, changes name, or goes online or offline. */
+export type MachineListener = (state: MachineState) => void;
+
+/** The smallest silence after which a machine is offline, whatever its interval. */
+export const MIN_OFFLINE_AFTER_MS = 5000;
+
+/** How long a machine may stay silent before it counts as offline: 3 intervals, at least 5 s. */
+export function offlineAfterMs(intervalMs: number): number {
+  return Math.max(MIN_OFFLINE_AFTER_MS, 3 * intervalMs);
+}
+
+/** Keyed by machine id; notifies listeners of status changes. */
+export class FleetState {
+  readonly #machines = new Map<string, MachineState>();
+  readonly #listeners = new Set<MachineListener>();
+
+  /** Registers a status-change listener; returns a function that removes it. */
+  onChange(listener: MachineListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get(id: string): MachineState | undefined {
+    return this.#machines.get(id);
+  }
+
+  all(): MachineState[] {
+    return [...this.#machines.values()];
+  }
+
+  get size(): number {
+    return this.#machines.size;
+  }
+
+  /** Adds a machine known from the store, offline, without notifying (startup). */
+  load(row: MachineRow, latest: Sample | null, verdict: Verdict | null): void {
+    this.#machines.set(row.id, {
+      row,
+      latest,
+      verdict,
+      connected: false,
+      online: false,
+      lastActivity: row.lastSeen,
+      alerts: 0,
+    });
+  }
+
+  /** A worker said hello (or the local worker started): the machine is connected and online. */
+  connect(row: MachineRow, now: number): MachineState {
+    const state = this.#machines.get(row.id);
+    if (!state) {
+      const created: MachineState = {
+        row,
+        latest: null,
+        verdict: null,
+        connected: true,
+        online: true,
+        lastActivity: now,
+        alerts: 0,
+      };
+      this.#machines.set(row.id, created);
+      this.#notify(created);
+      return created;
+    }
+    const changed = !state.online || state.row.name !== row.name;
+    state.row = { ...row, lastSeq: Math.max(row.lastSeq, state.row.lastSeq) };
+    state.connected = true;
+    state.online = true;
+    state.lastActivity = now;
+    if (changed) this.#notify(state);
+    return state;
+  }
+
+  /** The connection holding the machine closed: it is offline now. */
+  disconnect(id: string): void {
+    const state = this.#machines.get(id);
+    if (!state) return;
+    state.connected = false;
+    if (state.online) {
+      state.online = false;
+      this.#notify(state);
+    }
+  }
+
+  /** A sample of the machine was committed. Keeps the newest by timestamp as `latest`. */
+  recordSample(id: string, sample: Sample, verdict: Verdict, receivedAt: number, seq: number) {
+    const state = this.#machines.get(id);
+    if (!state) return;
+    if (!state.latest || sample.ts >= state.latest.ts) {
+      state.latest = sample;
+      state.verdict = verdict;
+    }
+    state.lastActivity = Math.max(state.lastActivity, receivedAt);
+    state.row.lastSeen = Math.max(state.row.lastSeen, receivedAt);
+    state.row.lastSeq = Math.max(state.row.lastSeq, seq);
+    if (!state.online && state.connected) {
+      state.online = true;
+      this.#notify(state);
+    }
+  }
+
+  /** Marks silent machines offline (and connected, talking ones online again). */
+  sweep(now: number): void {
+    for (const state of this.#machines.values()) {
+      const silent = now - state.lastActivity > offlineAfterMs(state.row.intervalMs);
+      const online = state.connected && !silent;
+      if (online !== state.online) {
+        state.online = online;
+        this.#notify(state);
+      }
+    }
+  }
+
+  /** Sets the open anomaly count of a machine (notifying when it changed). */
+  setAlerts(id: string, alerts: number): void {
+    const state = this.#machines.get(id);
+    if (!state || state.alerts === alerts) return;
+    state.alerts = alerts;
+    this.#notify(state);
+  }
+
+  #notify(state: MachineState): void {
+    for (const listener of this.#listeners) listener(state);
+  }
+}

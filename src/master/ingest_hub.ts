@@ -1,0 +1,219 @@
+/**
+ * The ingest hub: which connection holds which machine, the queue of validated rows, and the
+ * flush that writes them in one store transaction and only then acknowledges them.
+ */
+import type { Hello } from "../protocol/messages.ts";
+import type { Sample } from "../protocol/sample.ts";
+import { checkTimestamp, DEFAULT_SKEW_LIMITS, type SkewLimits } from "./clock_skew.ts";
+import { type DetectionPort, NO_VERDICT } from "./detection_port.ts";
+import { type FleetState, offlineAfterMs } from "./fleet_state.ts";
+import type { IngestStats } from "./ingest_stats.ts";
+import type { IngestRow, MachineInfo, MachineRow, Store, Verdict } from "./store/store_types.ts";
+
+/** One source of samples for one machine: a worker connection or the local worker. */
+export interface IngestSession {
+  readonly machineId: string;
+  /** Tells the source that every sample with seq <= `seq` is committed. */
+  ack(seq: number): void;
+  /** Ends the source (a worker connection is closed with this code and reason). */
+  close(code: number, reason: string): void;
+  /** Receive time of the newest frame from this source. */
+  lastFrameAt: number;
+}
+
+/** A committed row with the verdict the detector gave it. */
+export interface CommittedRow extends IngestRow {
+  verdict: Verdict;
+}
+
+export interface IngestHubOptions {
+  store: Store;
+  detection: DetectionPort;
+  fleet: FleetState;
+  stats: IngestStats;
+  log: (line: string) => void;
+  now?: () => number;
+  /** Flush as soon as this many rows are queued (default 2000). */
+  flushRows?: number;
+  skew?: SkewLimits;
+}
+
+/** Close code a stale connection gets when a new one for the same machine takes over. */
+const REPLACED = { code: 4005, reason: "replaced by a newer connection for this machine" };
+
+/** Builds the machine info a hello describes; the display name falls back to the hostname. */
+export function machineInfoFromHello(hello: Hello, fallbackName: string): MachineInfo {
+  const name = hello.name?.trim() || hello.hostname.trim() || fallbackName;
+  return {
+    id: hello.machineId,
+    name,
+    hostname: hello.hostname,
+    os: hello.os,
+    osName: hello.osName,
+    kernel: hello.kernel,
+    arch: hello.arch,
+    cores: hello.cores,
+    memTotal: hello.memTotal,
+    agentVersion: hello.agentVersion,
+    intervalMs: hello.intervalMs,
+  };
+}
+
+export class IngestHub {
+  readonly #opts: Required<Omit<IngestHubOptions, "skew">> & { skew: SkewLimits };
+  readonly #sessions = new Map<string, IngestSession>();
+  readonly #listeners = new Set<(rows: CommittedRow[]) => void>();
+  #queue: CommittedRow[] = [];
+  #acks = new Map<IngestSession, number>();
+  #flushScheduled = false;
+  #detectorFailed = false;
+
+  constructor(options: IngestHubOptions) {
+    this.#opts = {
+      now: Date.now,
+      flushRows: 2000,
+      ...options,
+      skew: options.skew ?? DEFAULT_SKEW_LIMITS,
+    };
+  }
+
+  /** Live sources (worker connections and the local worker). */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Registers a listener for rows right after they are committed. */
+  onCommitted(listener: (rows: CommittedRow[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Lets `session` hold its machine: registers the machine and returns its row (with the last
+   * committed seq), or "duplicate" when another live session holds it. A holder that has been
+   * silent past the offline threshold is considered dead and replaced.
+   */
+  attach(session: IngestSession, info: Omit<MachineInfo, "name"> & { name: string }):
+    | MachineRow
+    | "duplicate" {
+    const now = this.#opts.now();
+    const holder = this.#sessions.get(info.id);
+    if (holder) {
+      if (now - holder.lastFrameAt <= offlineAfterMs(info.intervalMs)) return "duplicate";
+      this.#opts.log(`worker ${info.id}: previous connection was silent; replacing it`);
+      this.#sessions.delete(info.id);
+      holder.close(REPLACED.code, REPLACED.reason);
+    }
+    this.#sessions.set(info.id, session);
+    const row = this.#opts.store.registerMachine(info, now);
+    this.#opts.fleet.connect(row, now);
+    return row;
+  }
+
+  /** The session ended: its machine is free (and offline) again. */
+  detach(session: IngestSession): void {
+    if (this.#sessions.get(session.machineId) !== session) return;
+    this.#sessions.delete(session.machineId);
+    this.#acks.delete(session);
+    this.#opts.fleet.disconnect(session.machineId);
+  }
+
+  /** Display name for a machine without a name or hostname. */
+  fallbackName(): string {
+    return `machine_${this.#opts.fleet.size + 1}`;
+  }
+
+  /**
+   * Queues validated samples of `session` (their machine id already checked): clamps skewed
+   * timestamps, asks the detector, and schedules a flush.
+   */
+  enqueue(session: IngestSession, samples: readonly Sample[]): void {
+    const { stats, fleet, detection } = this.#opts;
+    const receivedAt = this.#opts.now();
+    session.lastFrameAt = receivedAt;
+    const machine = fleet.get(session.machineId)?.row;
+    if (!machine) throw new Error(`Cannot queue samples: machine ${session.machineId} is unknown`);
+    let maxSeq = this.#acks.get(session) ?? -1;
+    for (const original of samples) {
+      const { ts, skewed } = checkTimestamp(original.ts, receivedAt, this.#opts.skew);
+      const sample = skewed ? { ...original, ts } : original;
+      if (skewed) stats.samplesClockSkewed++;
+      const verdict = this.#observe(detection, machine, sample);
+      this.#queue.push({
+        machineId: session.machineId,
+        sample,
+        receivedAt,
+        clockSkewed: skewed || undefined,
+        verdict,
+      });
+      if (sample.seq > maxSeq) maxSeq = sample.seq;
+    }
+    stats.samplesReceived += samples.length;
+    stats.queuedRows = this.#queue.length;
+    this.#acks.set(session, maxSeq);
+    if (this.#queue.length >= this.#opts.flushRows && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setTimeout(() => this.flush(), 0);
+    }
+  }
+
+  #observe(detection: DetectionPort, machine: MachineRow, sample: Sample): Verdict {
+    try {
+      return detection.observe(machine, sample);
+    } catch (error) {
+      if (!this.#detectorFailed) {
+        this.#detectorFailed = true;
+        this.#opts.log(`detector failed (further failures not logged): ${String(error)}`);
+      }
+      return NO_VERDICT;
+    }
+  }
+
+  /**
+   * Writes every queued row in one store transaction, then acknowledges, per session, the
+   * highest seq it sent in this batch, and tells listeners. On a storage error nothing is
+   * acknowledged and the affected connections are closed, so their workers replay.
+   */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#queue.length === 0) return;
+    const rows = this.#queue;
+    const acks = this.#acks;
+    this.#queue = [];
+    this.#acks = new Map();
+    const { store, stats, fleet } = this.#opts;
+    stats.queuedRows = 0;
+    const started = performance.now();
+    try {
+      store.write(rows);
+      const lastSeen = new Map<string, number>();
+      for (const row of rows) {
+        lastSeen.set(row.machineId, Math.max(lastSeen.get(row.machineId) ?? 0, row.receivedAt));
+      }
+      store.touchMachines(lastSeen);
+    } catch (error) {
+      stats.flushErrors++;
+      this.#opts.log(`storing ${rows.length} rows failed: ${String(error)}`);
+      for (const session of acks.keys()) session.close(1011, "storage error; replay later");
+      return;
+    }
+    stats.flushes++;
+    stats.samplesWritten += rows.length;
+    stats.flushSecondsTotal += (performance.now() - started) / 1000;
+    for (const row of rows) {
+      fleet.recordSample(row.machineId, row.sample, row.verdict, row.receivedAt, row.sample.seq);
+    }
+    for (const [session, seq] of acks) {
+      if (this.#sessions.get(session.machineId) === session) session.ack(seq);
+    }
+    for (const listener of this.#listeners) listener(rows);
+  }
+
+  /** Closes every session with `code` (after a last flush by the caller). */
+  closeAll(code: number, reason: string): void {
+    for (const session of [...this.#sessions.values()]) {
+      this.detach(session);
+      session.close(code, reason);
+    }
+  }
+}

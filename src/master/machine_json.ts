@@ -1,0 +1,50 @@
+/** The JSON shape of a machine in /api/machines, /api/machines/:id and live `machine` frames. */
+import type { Sample } from "../protocol/sample.ts";
+import { NO_VERDICT } from "./detection_port.ts";
+import type { MachineState } from "./fleet_state.ts";
+import type { Verdict } from "./store/store_types.ts";
+
+/** A machine as docs/api.md describes it. */
+export interface MachineJson {
+  id: string;
+  name: string;
+  hostname: string;
+  os: string;
+  osName?: string;
+  kernel?: string;
+  arch: string;
+  cores: number;
+  memTotal: number;
+  agentVersion: string;
+  intervalMs: number;
+  online: boolean;
+  firstSeen: number;
+  lastSeen: number;
+  latest: Sample | null;
+  anomaly: Verdict;
+  alerts: number;
+}
+
+/** Builds the API shape from the in-memory state. */
+export function machineJson(state: MachineState): MachineJson {
+  const { row } = state;
+  return {
+    id: row.id,
+    name: row.name,
+    hostname: row.hostname,
+    os: row.os,
+    osName: row.osName,
+    kernel: row.kernel,
+    arch: row.arch,
+    cores: row.cores,
+    memTotal: row.memTotal,
+    agentVersion: row.agentVersion,
+    intervalMs: row.intervalMs,
+    online: state.online,
+    firstSeen: row.firstSeen,
+    lastSeen: row.lastSeen,
+    latest: state.latest,
+    anomaly: state.verdict ?? NO_VERDICT,
+    alerts: state.alerts,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The exact Deno permissions `gridmon master` runs with.
+ *
+ * With its local worker (the default) the master reads /proc and /sys, which Deno 2.9.6 only
+ * opens with --allow-all (see src/worker/permissions.ts), so that is the only flag that works.
+ * With --no-local-worker it needs exactly: read and write in the data directory, the network
+ * (it listens on a port chosen at run time), the hostname and network interfaces (for the
+ * printed Dashboard address) and the GRIDMON_* environment.
+ */
+import { workerNeedsAllowAll } from "../worker/permissions.ts";
+
+export interface MasterPermissionOptions {
+  /** The --data directory: database, tokens, the local worker's generated machine id. */
+  dataDir: string;
+  /** True unless the master runs with --no-local-worker. */
+  localWorker?: boolean;
+  /** Deno.build.os unless given. */
+  os?: string;
+}
+
+/** Deno permission flags for `deno run` / `deno compile` of the master. */
+export function masterPermissionFlags(options: MasterPermissionOptions): string[] {
+  const os = options.os ?? Deno.build.os;
+  const localWorker = options.localWorker ?? true;
+  if (localWorker && workerNeedsAllowAll({ spoolDir: options.dataDir, os })) return ["--allow-all"];
+  const sys = localWorker && os !== "linux"
+    ? ["hostname", "osRelease", "cpus", "systemMemoryInfo", "loadavg", "osUptime"]
+    : ["hostname"];
+  return [
+    `--allow-read=${options.dataDir}`,
+    `--allow-write=${options.dataDir}`,
+    "--allow-net",
+    `--allow-sys=${[...sys, "networkInterfaces"].join(",")}`,
+    "--allow-env=GRIDMON_*",
+  ];
+}

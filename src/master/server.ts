@@ -1,0 +1,205 @@
+/**
+ * Wires the master together around an open store: fleet state, ingest hub and flush loop, live
+ * feed, detection, local worker, retention, and the HTTP server. `startMaster` is what `main`
+ * and the tests call.
+ */
+import { CLOSE } from "../protocol/messages.ts";
+import type { Sampler } from "../worker/sampler_types.ts";
+import { createApp, type MountUi } from "./app.ts";
+import { createNullDetection, type DetectionFactory } from "./detection_port.ts";
+import { FleetState } from "./fleet_state.ts";
+import { IngestHub } from "./ingest_hub.ts";
+import { createIngestStats, type IngestStats } from "./ingest_stats.ts";
+import { LiveFeed } from "./live_feed.ts";
+import { type LocalWorker, startLocalWorker } from "./local_worker.ts";
+import { startRetentionLoop } from "./retention_loop.ts";
+import type { AnomalyEvent, Store } from "./store/store_types.ts";
+import { createUiAuth } from "./ui_auth.ts";
+
+export interface MasterOptions {
+  store: Store;
+  /** Address and port to listen on (port 0: any free port). */
+  bind: string;
+  port: number;
+  joinToken: string;
+  /** Access token for the UI and API. */
+  uiToken: string;
+  publicUi: boolean;
+  /** Sampler for the master's own host; no local worker when absent. */
+  localSampler?: Sampler;
+  intervalMs?: number;
+  detection?: DetectionFactory;
+  mountUi?: MountUi;
+  /** The `gridmon worker ...` command for the UI's empty-fleet page. */
+  joinCommand?: () => string;
+  log?: (line: string) => void;
+  now?: () => number;
+  handshakeTimeoutMs?: number;
+  flushEveryMs?: number;
+  /** Rows that trigger an immediate flush (default 2000). */
+  flushRows?: number;
+  tickMs?: number;
+  retentionEveryMs?: number;
+}
+
+/** A running master. */
+export interface RunningMaster {
+  /** The port actually listened on. */
+  port: number;
+  hostname: string;
+  fleet: FleetState;
+  hub: IngestHub;
+  stats: IngestStats;
+  live: LiveFeed;
+  /** Flushes, closes every connection with 1001, stops the server (the caller closes the store). */
+  close(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+function defaultLog(line: string): void {
+  console.error(`${new Date().toISOString()} gridmon master: ${line}`);
+}
+
+function loadFleet(store: Store, fleet: FleetState, now: number): Map<number, string> {
+  const latest = store.latestSamples();
+  for (const row of store.listMachines()) {
+    const last = latest.get(row.id);
+    fleet.load(row, last?.sample ?? null, last?.verdict ?? null);
+  }
+  const open = new Map<number, string>();
+  for (const event of store.listAnomalies({ from: 0, to: now, limit: 10_000 })) {
+    if (event.end === null) open.set(event.id, event.machineId);
+  }
+  return open;
+}
+
+function countAlerts(open: Map<number, string>, machineId: string): number {
+  let n = 0;
+  for (const id of open.values()) if (id === machineId) n++;
+  return n;
+}
+
+/** Starts the master; resolves once it listens. */
+export function startMaster(options: MasterOptions): Promise<RunningMaster> {
+  const { store } = options;
+  const log = options.log ?? defaultLog;
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const stats = createIngestStats();
+  const fleet = new FleetState();
+  const openEvents = loadFleet(store, fleet, startedAt);
+  for (const machineId of new Set(openEvents.values())) {
+    fleet.setAlerts(machineId, countAlerts(openEvents, machineId));
+  }
+  const detection = (options.detection ?? (() => createNullDetection()))(store);
+  const hub = new IngestHub({
+    store,
+    detection,
+    fleet,
+    stats,
+    log,
+    now,
+    flushRows: options.flushRows,
+  });
+  const live = new LiveFeed({ fleet, publicUi: options.publicUi, now, tickMs: options.tickMs });
+  hub.onCommitted((rows) => live.committed(rows));
+  const stopEvents = detection.onEvent((event: AnomalyEvent) => {
+    if (event.end === null) openEvents.set(event.id, event.machineId);
+    else openEvents.delete(event.id);
+    fleet.setAlerts(event.machineId, countAlerts(openEvents, event.machineId));
+    live.anomaly(event);
+  });
+  const auth = createUiAuth({ accessToken: options.uiToken, publicUi: options.publicUi, now });
+  const app = createApp({
+    store,
+    fleet,
+    hub,
+    live,
+    auth,
+    stats,
+    joinToken: options.joinToken,
+    log,
+    now,
+    startedAt,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    mountUi: options.mountUi,
+    joinCommand: options.joinCommand,
+  });
+
+  const flushTimer = setInterval(() => hub.flush(), options.flushEveryMs ?? 100);
+  const sweepTimer = setInterval(() => fleet.sweep(now()), 1000);
+  const stopRetention = startRetentionLoop({
+    store,
+    stats,
+    log,
+    everyMs: options.retentionEveryMs,
+    now,
+  });
+  live.start();
+
+  return new Promise((resolve, reject) => {
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    let local: LocalWorker | undefined;
+    let closing: Promise<void> | undefined;
+    const stopTimers = () => {
+      clearInterval(flushTimer);
+      clearInterval(sweepTimer);
+      stopRetention();
+    };
+
+    async function close(): Promise<void> {
+      await local?.stop();
+      stopTimers();
+      hub.flush();
+      hub.closeAll(CLOSE.goingAway, "master shutting down");
+      live.close(CLOSE.goingAway, "master shutting down");
+      stopEvents();
+      detection.close();
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.shutdown(),
+        new Promise((r) => (timeout = setTimeout(r, 3000))),
+      ]);
+      clearTimeout(timeout);
+    }
+
+    try {
+      server = Deno.serve({
+        hostname: options.bind,
+        port: options.port,
+        onListen: () => {},
+        onError: (error) => {
+          log(`request failed: ${String(error)}`);
+          return new Response(JSON.stringify({ error: "internal error" }), { status: 500 });
+        },
+      }, app.fetch);
+    } catch (error) {
+      stopTimers();
+      live.close(CLOSE.goingAway, "master did not start");
+      stopEvents();
+      detection.close();
+      reject(error);
+      return;
+    }
+    if (options.localSampler) {
+      local = startLocalWorker({
+        sampler: options.localSampler,
+        hub,
+        intervalMs: options.intervalMs ?? 1000,
+        log,
+        now,
+      });
+    }
+    resolve({
+      port: server.addr.port,
+      hostname: server.addr.hostname,
+      fleet,
+      hub,
+      stats,
+      live,
+      close: () => (closing ??= close()),
+      finished: server.finished,
+    });
+  });
+}
