@@ -1,0 +1,273 @@
+// @ts-check
+/// <reference lib="dom" />
+/**
+ * Anomalies: the CPU-versus-memory scatter (anomalies in red), the events table, and the latest
+ * state of every machine.
+ */
+import { getJson, query } from "./api.js";
+import { h, replaceChildren, setText, stateBox } from "./dom.js";
+import { eventsTable } from "./events_table.js";
+import { fmtScore } from "./format.js";
+import { machineHash, navigate, routeHash } from "./router.js";
+import { drawScatter } from "./scatter.js";
+
+const RANGES = /** @type {const} */ ([
+  ["1h", 3600e3],
+  ["6h", 6 * 3600e3],
+  ["24h", 86400e3],
+  ["7d", 7 * 86400e3],
+  ["30d", 30 * 86400e3],
+]);
+
+/**
+ * Mounts the anomalies page.
+ * @param {HTMLElement} root
+ * @param {import("./router.js").Route} route
+ * @param {import("../app.js").AppContext} ctx
+ */
+export function mountAnomaliesPage(root, route, ctx) {
+  let machine = route.params.get("machine") ?? "";
+  let range = RANGES.some(([r]) => r === route.params.get("range"))
+    ? /** @type {string} */ (route.params.get("range"))
+    : "24h";
+  const controller = new AbortController();
+  document.title = "Anomalies · gridmon";
+
+  const machineSelect = h("select", { class: "input", "aria-label": "Machine" });
+  machineSelect.addEventListener(
+    "change",
+    () => navigate(routeHash("/anomalies", { machine: machineSelect.value, range })),
+  );
+  const rangeButtons = RANGES.map(([r]) =>
+    h("button", {
+      type: "button",
+      class: "seg",
+      "data-range": r,
+      text: r,
+      onclick: () => navigate(routeHash("/anomalies", { machine, range: r })),
+    })
+  );
+  const canvas = h("canvas", {
+    class: "scatter",
+    role: "img",
+    "aria-label": "CPU versus memory, anomalies in red",
+  });
+  const scatterInfo = h("p", { class: "muted small", role: "status" });
+  const eventsEl = h("div");
+  const statesEl = h("div");
+  const page = h(
+    "div",
+    { class: "page page-anomalies" },
+    h("div", { class: "page-head" }, h("h1", { text: "Anomalies" })),
+    h(
+      "div",
+      { class: "toolbar" },
+      machineSelect,
+      h("div", { class: "segs", role: "group", "aria-label": "Time range" }, ...rangeButtons),
+    ),
+    h(
+      "div",
+      { class: "anomaly-grid" },
+      h(
+        "section",
+        { class: "card", "aria-label": "CPU versus memory" },
+        h("h2", { class: "card-title", text: "CPU versus memory" }),
+        h(
+          "p",
+          { class: "legend-line" },
+          h("span", { class: "key key-normal", "aria-hidden": "true" }),
+          "normal ",
+          h("span", { class: "key key-anomalous", "aria-hidden": "true" }),
+          "anomalous",
+        ),
+        canvas,
+        scatterInfo,
+      ),
+      h(
+        "section",
+        { class: "card", "aria-label": "Latest state" },
+        h("h2", { class: "card-title", text: "Latest state per machine" }),
+        statesEl,
+      ),
+    ),
+    h(
+      "section",
+      { class: "card", "aria-label": "Events" },
+      h("h2", { class: "card-title", text: "Events" }),
+      eventsEl,
+    ),
+  );
+  root.append(page);
+
+  /** @type {any} */
+  let scatter = null;
+
+  function fillMachineSelect() {
+    const list = [...ctx.fleet.machines.values()].sort((a, b) =>
+      a.name.localeCompare(b.name, undefined, { numeric: true })
+    );
+    const options = [
+      h("option", { value: "", text: "All machines" }),
+      ...list.map((m) => h("option", { value: m.id, text: m.name })),
+    ];
+    if (machineSelect.options.length !== options.length) machineSelect.replaceChildren(...options);
+    machineSelect.value = machine;
+  }
+
+  function renderStates() {
+    const list = [...ctx.fleet.machines.values()]
+      .filter((m) => !machine || m.id === machine)
+      .sort((a, b) =>
+        Number(b.anomalous) - Number(a.anomalous) || (b.score ?? -1) - (a.score ?? -1)
+      );
+    if (!ctx.loaded()) {
+      replaceChildren(statesEl, stateBox("loading", "Loading machines…"));
+      return;
+    }
+    if (!list.length) {
+      replaceChildren(
+        statesEl,
+        stateBox(
+          "empty",
+          "No machines yet.",
+          h("a", { href: "#/", text: "The fleet page shows how to add one." }),
+        ),
+      );
+      return;
+    }
+    const rows = list.map((m) =>
+      h(
+        "tr",
+        {},
+        h("td", {}, h("a", { href: machineHash(m.id), text: m.name })),
+        h(
+          "td",
+          {},
+          h("span", {
+            class: `state-word ${
+              m.anomalous ? "is-anomalous" : m.score === null ? "is-warming" : "is-normal"
+            }`,
+            text: m.score === null ? "Learning" : m.anomalous ? "Anomalous" : "Normal",
+          }),
+        ),
+        h("td", { class: "num", text: fmtScore(m.score) }),
+      )
+    );
+    replaceChildren(
+      statesEl,
+      h(
+        "div",
+        { class: "table-scroll tall" },
+        h(
+          "table",
+          { class: "table" },
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col", text: "Machine" }),
+              h("th", { scope: "col", text: "State" }),
+              h("th", { scope: "col", class: "num", text: "Score" }),
+            ),
+          ),
+          h("tbody", {}, ...rows),
+        ),
+      ),
+    );
+  }
+
+  async function load() {
+    for (const b of rangeButtons) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+    fillMachineSelect();
+    renderStates();
+    const ms = RANGES.find(([r]) => r === range)?.[1] ?? 86400e3;
+    const to = Date.now();
+    const from = to - ms;
+    replaceChildren(eventsEl, stateBox("loading", "Loading events…"));
+    try {
+      const [sc, events] = await Promise.all([
+        getJson(`/api/scatter?${query({ from, to, machine, limit: 5000 })}`, controller.signal),
+        getJson(`/api/anomalies?${query({ from, to, machine, limit: 500 })}`, controller.signal),
+      ]);
+      scatter = sc;
+      drawScatter(canvas, sc);
+      const anomalousCount = sc.anomalous.reduce(
+        (/** @type {number} */ a, /** @type {number} */ b) => a + b,
+        0,
+      );
+      setText(
+        scatterInfo,
+        sc.cpu.length
+          ? `${sc.cpu.length} samples, ${anomalousCount} anomalous.`
+          : "No samples in this range yet.",
+      );
+      replaceChildren(
+        eventsEl,
+        events.length ? eventsTable(events, { showMachine: true, now: Date.now() }) : stateBox(
+          "empty",
+          "No anomaly events in this range.",
+          h("p", {
+            text:
+              "Events appear here when a machine's anomaly score stays high. Try a longer range.",
+          }),
+        ),
+      );
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      replaceChildren(
+        eventsEl,
+        stateBox(
+          "error",
+          `Could not load anomalies: ${/** @type {Error} */ (error).message}`,
+          h("button", { type: "button", class: "btn", text: "Retry", onclick: load }),
+        ),
+      );
+    }
+  }
+
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let reloadTimer;
+  const offMessage = ctx.onMessage((msg) => {
+    if (msg.type === "anomaly") {
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(load, 1000);
+    }
+  });
+  let statesQueued = false;
+  const offFleet = ctx.fleet.subscribe((kind) => {
+    if (kind === "structure") fillMachineSelect();
+    if (statesQueued) return;
+    statesQueued = true;
+    setTimeout(() => {
+      statesQueued = false;
+      renderStates();
+    }, 2000);
+  });
+  const ro = new ResizeObserver(() => scatter && drawScatter(canvas, scatter));
+  ro.observe(canvas);
+  const refresh = setInterval(load, 60_000);
+  load();
+
+  return {
+    /** @param {import("./router.js").Route} r */
+    update(r) {
+      machine = r.params.get("machine") ?? "";
+      range = RANGES.some(([x]) => x === r.params.get("range"))
+        ? /** @type {string} */ (r.params.get("range"))
+        : "24h";
+      load();
+      return true;
+    },
+    unmount() {
+      controller.abort();
+      clearTimeout(reloadTimer);
+      clearInterval(refresh);
+      ro.disconnect();
+      offMessage();
+      offFleet();
+      page.remove();
+    },
+  };
+}

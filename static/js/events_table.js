@@ -1,0 +1,76 @@
+// @ts-check
+/// <reference lib="dom" />
+/** The anomaly events table (machine, start, duration, peak score, cause). */
+import { h } from "./dom.js";
+import { fmtDuration, fmtScore, fmtTime, formatterFor } from "./format.js";
+import { unitOf } from "./metrics.js";
+import { machineHash } from "./router.js";
+
+/**
+ * "cpu.usage 97 % (normal 5.0 % – 31 %)".
+ * @param {any} cause
+ */
+export function describeCause(cause) {
+  const fmt = formatterFor(unitOf(String(cause.metric)));
+  return `${cause.metric} ${fmt(cause.value)} (normal ${fmt(cause.normalLow)} – ${
+    fmt(cause.normalHigh)
+  })`;
+}
+
+/**
+ * A table of events, newest first.
+ * @param {any[]} events AnomalyEvent with machineName
+ * @param {{ showMachine: boolean, now: number }} opts
+ */
+export function eventsTable(events, opts) {
+  const head = h(
+    "tr",
+    {},
+    opts.showMachine ? h("th", { scope: "col", text: "Machine" }) : null,
+    h("th", { scope: "col", text: "Start" }),
+    h("th", { scope: "col", text: "Duration" }),
+    h("th", { scope: "col", class: "num", text: "Peak score" }),
+    h("th", { scope: "col", text: "Cause" }),
+  );
+  const rows = events.map((e) => {
+    const causes = Array.isArray(e.causes) ? e.causes : [];
+    const main = causes[0];
+    const duration = e.end === null || e.end === undefined
+      ? `${fmtDuration((opts.now - e.start) / 1000)}, ongoing`
+      : fmtDuration((e.end - e.start) / 1000);
+    return h(
+      "tr",
+      { class: e.end === null || e.end === undefined ? "open" : "" },
+      opts.showMachine
+        ? h(
+          "td",
+          {},
+          h("a", {
+            href: machineHash(e.machineId, {
+              from: e.start - 15 * 60e3,
+              to: (e.end ?? opts.now) + 15 * 60e3,
+              range: "custom",
+            }),
+            text: String(e.machineName ?? e.machineId),
+          }),
+        )
+        : null,
+      h("td", { text: fmtTime(e.start) }),
+      h("td", { text: duration }),
+      h("td", { class: "num", text: fmtScore(e.peakScore) }),
+      h(
+        "td",
+        { class: "cause" },
+        main ? describeCause(main) : String(e.reason ?? "–"),
+        ...causes.slice(1, 3).map((/** @type {any} */ c) =>
+          h("span", { class: "cause-more", text: describeCause(c) })
+        ),
+      ),
+    );
+  });
+  return h(
+    "div",
+    { class: "table-scroll" },
+    h("table", { class: "table events" }, h("thead", {}, head), h("tbody", {}, ...rows)),
+  );
+}

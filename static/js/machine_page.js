@@ -1,0 +1,539 @@
+// @ts-check
+/// <reference lib="dom" />
+/**
+ * One machine: facts, and uPlot charts of every metric it reports over a chosen range (live,
+ * 1 h ... 30 d, custom, or a zoomed span), with anomalous periods shaded on every chart.
+ */
+import { getJson, query } from "./api.js";
+import { createChart } from "./charts.js";
+import { h, replaceChildren, setText, stateBox } from "./dom.js";
+import { eventsTable } from "./events_table.js";
+import { fmtAgo, fmtBytes, fmtDuration, fmtScore, fmtTime, toLocalInput } from "./format.js";
+import { flattenSample, parseDeviceKey } from "./metrics.js";
+import { machineHash, navigate } from "./router.js";
+import { statusOf, uptimeNow } from "./state.js";
+
+/** Preset ranges in ms; "live" is the last 5 minutes, updated with every sample. */
+export const RANGES = /** @type {const} */ ([
+  ["live", 5 * 60e3],
+  ["1h", 3600e3],
+  ["6h", 6 * 3600e3],
+  ["24h", 86400e3],
+  ["7d", 7 * 86400e3],
+  ["30d", 30 * 86400e3],
+]);
+const LIVE_MS = 5 * 60e3;
+
+/**
+ * @typedef {{ key: string, label: string, width?: number, dash?: number[], fill?: boolean }} SeriesSpec
+ * @typedef {{ id: string, title: string, unit: string, range?: [number, number], series: SeriesSpec[] }} ChartSpec
+ */
+
+/**
+ * Which charts to draw for the metric keys a machine reports.
+ * @param {Set<string>} keys
+ * @param {boolean} perCore
+ * @returns {ChartSpec[]}
+ */
+export function chartSpecs(keys, perCore) {
+  /** @type {ChartSpec[]} */
+  const specs = [];
+  /**
+   * @param {string} id
+   * @param {string} title
+   * @param {string} unit
+   * @param {SeriesSpec[]} series
+   * @param {[number, number]} [range]
+   */
+  const add = (id, title, unit, series, range) => {
+    const present = series.filter((s) => keys.has(s.key));
+    if (present.length) specs.push({ id, title, unit, series: present, range });
+  };
+  /** @type {Map<string, Map<string, Set<string>>>} family -> name -> fields */
+  const devices = new Map();
+  for (const key of keys) {
+    const d = parseDeviceKey(key);
+    if (!d) continue;
+    if (!devices.has(d.family)) devices.set(d.family, new Map());
+    const fam = /** @type {Map<string, Set<string>>} */ (devices.get(d.family));
+    if (!fam.has(d.name)) fam.set(d.name, new Set());
+    fam.get(d.name)?.add(d.field);
+  }
+  const names = (/** @type {string} */ family) =>
+    [...(devices.get(family)?.keys() ?? [])].sort((a, b) =>
+      a.localeCompare(b, undefined, { numeric: true })
+    );
+  /**
+   * @param {string} family
+   * @param {[string, string][]} fields field and label suffix
+   */
+  const perDevice = (family, fields) =>
+    names(family).flatMap((n) =>
+      fields.map(([f, suffix]) => ({
+        key: `${family}:${n}:${f}`,
+        label: suffix ? `${n} ${suffix}` : n,
+      }))
+    );
+
+  add("cpu", "CPU", "percent", [
+    { key: "cpu.usage", label: "total", width: 2 },
+    { key: "cpu.user", label: "user" },
+    { key: "cpu.system", label: "system" },
+    { key: "cpu.iowait", label: "iowait" },
+    { key: "cpu.steal", label: "steal" },
+  ], [0, 100]);
+  if (perCore) {
+    add(
+      "cores",
+      "CPU per core",
+      "percent",
+      perDevice("core", [["usage", ""]]).map((s) => ({ ...s, label: `core ${s.label}` })),
+      [0, 100],
+    );
+  }
+  add("mem", "Memory", "bytes", [
+    { key: "mem.used", label: "used", fill: true },
+    { key: "mem.cached", label: "cached" },
+    { key: "mem.swapUsed", label: "swap used" },
+    { key: "mem.total", label: "total", dash: [4, 4], width: 1 },
+  ]);
+  add("load", "Load average", "load", [
+    { key: "load.1", label: "1 min" },
+    { key: "load.5", label: "5 min" },
+    { key: "load.15", label: "15 min" },
+  ]);
+  add(
+    "disk",
+    "Disk I/O",
+    "bytes_per_second",
+    perDevice("disk", [["readBps", "read"], ["writeBps", "write"]]),
+  );
+  add("diskutil", "Disk busy", "percent", perDevice("disk", [["utilPct", ""]]), [0, 100]);
+  add("net", "Network", "bytes_per_second", perDevice("net", [["rxBps", "in"], ["txBps", "out"]]));
+  add("fs", "Filesystem usage", "percent", perDevice("fs", [["usedPct", ""]]), [0, 100]);
+  add("pressure", "Pressure (PSI, 10 s)", "percent", [
+    { key: "pressure.cpu.some10", label: "cpu some" },
+    { key: "pressure.memory.some10", label: "memory some" },
+    { key: "pressure.memory.full10", label: "memory full" },
+    { key: "pressure.io.some10", label: "io some" },
+    { key: "pressure.io.full10", label: "io full" },
+  ]);
+  add("temp", "Temperatures", "celsius", perDevice("temp", [["celsius", ""]]));
+  add("score", "Anomaly score", "ratio", [{
+    key: "anomaly.score",
+    label: "score",
+    width: 2,
+    fill: true,
+  }], [0, 1]);
+  return specs;
+}
+
+/**
+ * The time span a route asks for.
+ * @param {URLSearchParams} params
+ * @param {number} now
+ * @returns {{ preset: string, from: number, to: number, live: boolean, zoomed: boolean }}
+ */
+export function resolveRange(params, now) {
+  const presetParam = params.get("range") ?? "1h";
+  const preset = presetParam === "custom" || RANGES.some(([r]) => r === presetParam)
+    ? presetParam
+    : "1h";
+  const from = Number(params.get("from"));
+  const to = Number(params.get("to"));
+  if (
+    params.has("from") && params.has("to") && Number.isFinite(from) && Number.isFinite(to) &&
+    to > from
+  ) {
+    return { preset, from, to, live: false, zoomed: true };
+  }
+  const ms = RANGES.find(([r]) => r === preset)?.[1] ?? 3600e3;
+  return {
+    preset: preset === "custom" ? "1h" : preset,
+    from: now - ms,
+    to: now,
+    live: preset === "live",
+    zoomed: false,
+  };
+}
+
+/**
+ * Mounts the machine page.
+ * @param {HTMLElement} root
+ * @param {import("./router.js").Route} route
+ * @param {import("../app.js").AppContext} ctx
+ */
+export function mountMachinePage(root, route, ctx) {
+  const id = /** @type {string} */ (route.id);
+  let params = route.params;
+  const controller = new AbortController();
+
+  const title = h("h1", { class: "machine-name", text: ctx.fleet.machines.get(id)?.name ?? id });
+  const badge = h(
+    "span",
+    { class: "status" },
+    h("span", { class: "dot", "aria-hidden": "true" }),
+    h("span", { class: "status-word" }),
+  );
+  const facts = h("dl", { class: "facts" });
+  const scoreLine = h("p", { class: "score-line" });
+  const rangeButtons = RANGES.map(([r]) =>
+    h("button", {
+      type: "button",
+      class: "seg",
+      "data-range": r,
+      text: r === "live" ? "Live" : r,
+      onclick: () => navigate(machineHash(id, { range: r, cores: params.get("cores") })),
+    })
+  );
+  const fromInput = h("input", {
+    type: "datetime-local",
+    class: "input",
+    "aria-label": "From",
+    step: "60",
+  });
+  const toInput = h("input", {
+    type: "datetime-local",
+    class: "input",
+    "aria-label": "To",
+    step: "60",
+  });
+  const customForm = h(
+    "form",
+    { class: "custom-range" },
+    fromInput,
+    h("span", { class: "muted", text: "to" }),
+    toInput,
+    h("button", { type: "submit", class: "btn", text: "Show" }),
+  );
+  customForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new Date(fromInput.value).getTime();
+    const t = new Date(toInput.value).getTime();
+    if (!(t > f)) {
+      setText(rangeInfo, "The end must be after the start.");
+      return;
+    }
+    navigate(machineHash(id, { range: "custom", from: f, to: t, cores: params.get("cores") }));
+  });
+  const coresToggle = h("input", { type: "checkbox", id: "per-core" });
+  coresToggle.addEventListener(
+    "change",
+    () =>
+      navigate(
+        machineHash(id, { ...Object.fromEntries(params), cores: coresToggle.checked ? "1" : "" }),
+        { replace: true },
+      ),
+  );
+  const rangeInfo = h("p", { class: "range-info muted small", role: "status" });
+  const chartsEl = h("div", { class: "chart-grid" });
+  const status = h("div");
+  const eventsEl = h("div");
+  const page = h(
+    "div",
+    { class: "page page-machine" },
+    h("p", { class: "crumbs" }, h("a", { href: "#/", text: "← Fleet" })),
+    h("div", { class: "page-head" }, title, badge),
+    scoreLine,
+    facts,
+    h(
+      "div",
+      { class: "toolbar range-bar" },
+      h("div", { class: "segs", role: "group", "aria-label": "Time range" }, ...rangeButtons),
+      customForm,
+      h("label", { class: "check" }, coresToggle, " Per core"),
+    ),
+    rangeInfo,
+    status,
+    chartsEl,
+    h(
+      "section",
+      { class: "card", "aria-label": "Anomaly events" },
+      h("h2", { class: "card-title", text: "Anomaly events in this range" }),
+      eventsEl,
+    ),
+  );
+  root.append(page);
+
+  /** @type {{ spec: ChartSpec, chart: import("./charts.js").Chart }[]} */
+  let charts = [];
+  let signature = "";
+  /** @type {{ start: number, end: number | null }[]} */
+  let periods = [];
+  /** @type {any[]} */
+  let events = [];
+  let span = resolveRange(params, Date.now());
+  /** Live mode buffers: times and values per key. */
+  let liveT = /** @type {number[]} */ ([]);
+  /** @type {Map<string, (number | null)[]>} */
+  let liveV = new Map();
+  let liveFrame = 0;
+  let loadSeq = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let retryTimer;
+
+  function renderFacts() {
+    const m = ctx.fleet.machines.get(id);
+    if (!m) return;
+    const info = m.info ?? {};
+    setText(title, m.name);
+    document.title = `${m.name} · gridmon`;
+    const s = statusOf(m);
+    badge.className = `status status-${s}`;
+    setText(/** @type {Element} */ (badge.lastChild), s);
+    const now = Date.now();
+    /** @type {[string, string][]} */
+    const rows = [
+      ["Hostname", m.hostname],
+      ["OS", [info.osName ?? info.os, info.kernel].filter(Boolean).join(", ")],
+      [
+        "Hardware",
+        `${info.cores ?? "?"} cores, ${fmtBytes(info.memTotal)} RAM, ${info.arch ?? ""}`,
+      ],
+      ["Uptime", fmtDuration(uptimeNow(m, now))],
+      ["Last sample", m.lastSeen ? `${fmtTime(m.lastSeen)} (${fmtAgo(m.lastSeen, now)})` : "never"],
+      [
+        "Agent",
+        `${info.agentVersion ?? "?"}, every ${fmtDuration((info.intervalMs ?? 1000) / 1000)}`,
+      ],
+    ];
+    if (facts.children.length !== rows.length * 2) {
+      facts.replaceChildren(...rows.flatMap(([k]) => [h("dt", { text: k }), h("dd")]));
+    }
+    rows.forEach(([, v], i) => setText(/** @type {Element} */ (facts.children[i * 2 + 1]), v));
+    setText(
+      scoreLine,
+      m.score === null
+        ? "Anomaly detector: learning this machine's normal behaviour."
+        : `Anomaly score ${fmtScore(m.score)} · ${
+          m.anomalous ? `Anomalous${m.reason ? ` (${m.reason})` : ""}` : "Normal"
+        }`,
+    );
+    scoreLine.className = `score-line ${m.anomalous ? "is-anomalous" : ""}`;
+  }
+
+  function syncControls() {
+    for (const b of rangeButtons) {
+      b.setAttribute("aria-pressed", String(!span.zoomed && b.dataset.range === span.preset));
+    }
+    coresToggle.checked = params.get("cores") === "1";
+    fromInput.value = toLocalInput(span.from);
+    toInput.value = toLocalInput(span.to);
+    setText(
+      rangeInfo,
+      span.live
+        ? "Live: the last 5 minutes, updated with every sample. Drag on a chart to zoom."
+        : `${fmtTime(span.from)} – ${fmtTime(span.to)}${
+          span.zoomed ? " · double-click a chart to reset" : " · drag on a chart to zoom"
+        }`,
+    );
+  }
+
+  /**
+   * Builds the charts for `keys` unless the same set is already drawn.
+   * @param {Set<string>} keys
+   */
+  function ensureCharts(keys) {
+    const specs = chartSpecs(keys, params.get("cores") === "1");
+    const sig = JSON.stringify(specs);
+    if (sig === signature) return;
+    signature = sig;
+    for (const c of charts) c.chart.destroy();
+    charts = specs.map((spec) => ({
+      spec,
+      chart: createChart({
+        title: spec.title,
+        unit: spec.unit,
+        range: spec.range,
+        series: spec.series,
+        syncKey: `gm-machine`,
+        periods: () => periods,
+        onZoom: (from, to) =>
+          navigate(machineHash(id, { range: span.preset, from, to, cores: params.get("cores") })),
+        onReset: () => {
+          if (span.zoomed) {
+            navigate(
+              machineHash(id, {
+                range: span.preset === "custom" ? "1h" : span.preset,
+                cores: params.get("cores"),
+              }),
+            );
+          }
+        },
+      }),
+    }));
+    chartsEl.replaceChildren(...charts.map((c) => c.chart.card));
+  }
+
+  /**
+   * @param {number[]} t
+   * @param {(key: string) => (number | null)[]} column
+   */
+  function draw(t, column) {
+    for (const { spec, chart } of charts) {
+      chart.setData(t, spec.series.map((s) => column(s.key) ?? t.map(() => null)), [
+        span.from,
+        span.to,
+      ]);
+    }
+  }
+
+  function pointsWanted() {
+    return Math.max(300, Math.min(2000, Math.round(chartsEl.clientWidth || 800)));
+  }
+
+  async function load() {
+    const seq = ++loadSeq;
+    clearTimeout(retryTimer);
+    span = resolveRange(params, Date.now());
+    syncControls();
+    ctx.subscribe(span.live ? [id] : []);
+    if (!charts.length) replaceChildren(status, stateBox("loading", "Loading charts…"));
+    try {
+      const [machine, series, evs] = await Promise.all([
+        ctx.fleet.machines.has(id)
+          ? null
+          : getJson(`/api/machines/${encodeURIComponent(id)}`, controller.signal),
+        getJson(
+          `/api/machines/${encodeURIComponent(id)}/series?${
+            query({
+              from: Math.round(span.from),
+              to: Math.round(span.to),
+              points: span.live ? 1000 : pointsWanted(),
+            })
+          }`,
+          controller.signal,
+        ),
+        getJson(
+          `/api/anomalies?${
+            query({ from: Math.round(span.from), to: Math.round(span.to), machine: id, limit: 500 })
+          }`,
+          controller.signal,
+        ),
+      ]);
+      if (seq !== loadSeq) return;
+      if (machine) ctx.fleet.updateMachine(machine);
+      renderFacts();
+      events = Array.isArray(evs) ? evs : [];
+      periods = events.map((e) => ({ start: e.start, end: e.end }));
+      const keys = new Set(Object.keys(series.avg ?? {}));
+      if (keys.size === 0 || series.t.length === 0) {
+        for (const c of charts) c.chart.destroy();
+        charts = [];
+        signature = "";
+        chartsEl.replaceChildren();
+        replaceChildren(
+          status,
+          stateBox(
+            "empty",
+            "No samples in this range.",
+            h("p", {
+              text: "Pick a longer range, or check that the worker on this machine is running.",
+            }),
+          ),
+        );
+      } else {
+        status.replaceChildren();
+        ensureCharts(keys);
+        draw(series.t, (k) => series.avg[k]);
+      }
+      replaceChildren(
+        eventsEl,
+        events.length
+          ? eventsTable(events, { showMachine: false, now: Date.now() })
+          : h("p", { class: "muted", text: "None: this machine behaved normally in this range." }),
+      );
+      if (span.live) {
+        liveT = series.t.slice();
+        liveV = new Map(Object.entries(series.avg));
+      }
+    } catch (error) {
+      if (controller.signal.aborted || seq !== loadSeq) return;
+      const err = /** @type {import("./api.js").ApiError} */ (error);
+      if (err.status === 404) {
+        replaceChildren(
+          status,
+          stateBox(
+            "error",
+            "No machine with this id.",
+            h("a", { href: "#/", text: "Back to the fleet" }),
+          ),
+        );
+        return;
+      }
+      replaceChildren(
+        status,
+        stateBox(
+          "error",
+          `Could not load the charts: ${err.message}`,
+          h("p", { text: "Retrying in 5 s…" }),
+        ),
+      );
+      retryTimer = setTimeout(load, 5000);
+    }
+  }
+
+  /** @param {any} msg */
+  function onLive(msg) {
+    if (msg.type === "anomaly" && msg.event?.machineId === id) {
+      const e = msg.event;
+      const i = events.findIndex((x) => x.id === e.id);
+      if (i >= 0) events[i] = e;
+      else events.unshift(e);
+      periods = events.map((x) => ({ start: x.start, end: x.end }));
+      for (const c of charts) c.chart.redraw();
+      replaceChildren(eventsEl, eventsTable(events, { showMachine: false, now: Date.now() }));
+      return;
+    }
+    if (msg.type !== "sample" || msg.machineId !== id || !span.live || !msg.sample) return;
+    const flat = flattenSample(msg.sample);
+    if (msg.verdict && typeof msg.verdict.score === "number") {
+      flat.set("anomaly.score", msg.verdict.score);
+    }
+    const ts = Number(msg.sample.ts);
+    if (liveT.length && ts <= liveT[liveT.length - 1]) return;
+    liveT.push(ts);
+    for (const [key, arr] of liveV) arr.push(flat.get(key) ?? null);
+    const cutoff = ts - LIVE_MS - 5000;
+    let drop = 0;
+    while (drop < liveT.length && liveT[drop] < cutoff) drop++;
+    if (drop) {
+      liveT.splice(0, drop);
+      for (const arr of liveV.values()) arr.splice(0, drop);
+    }
+    if (!liveFrame) {
+      liveFrame = requestAnimationFrame(() => {
+        liveFrame = 0;
+        const now = Date.now();
+        span = { ...span, from: now - LIVE_MS, to: now };
+        draw(liveT, (k) => liveV.get(k) ?? []);
+      });
+    }
+  }
+
+  const offMessage = ctx.onMessage(onLive);
+  const offFleet = ctx.fleet.subscribe(() => renderFacts());
+  const clock = setInterval(renderFacts, 1000);
+  renderFacts();
+  load();
+
+  return {
+    /** @param {import("./router.js").Route} r */
+    update(r) {
+      params = r.params;
+      load();
+      return true;
+    },
+    unmount() {
+      controller.abort();
+      clearTimeout(retryTimer);
+      clearInterval(clock);
+      cancelAnimationFrame(liveFrame);
+      offMessage();
+      offFleet();
+      ctx.subscribe([]);
+      for (const c of charts) c.chart.destroy();
+      page.remove();
+    },
+  };
+}
