@@ -13,6 +13,9 @@ import { parseArgs } from "node:util";
 import { COMPILE_PERMISSION_FLAGS } from "../src/cli/permissions.ts";
 import { GRIDMON_VERSION } from "../src/version.ts";
 
+/** Terminal colour codes (ESC [ ... m). */
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 /** Every platform gridmon is built for. */
 export const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -76,7 +79,7 @@ export async function sha256Sums(paths: string[]): Promise<string> {
 
 /** Says what went wrong when `deno compile` failed, pointing at DENORT_BIN when it could not download. */
 export function explainFailure(target: Target, stderr: string, denortBin?: string): string {
-  const plain = stderr.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = stderr.replace(ANSI_COLOR, "");
   if (/Setting up base binary|dl\.deno\.land|denort/i.test(plain) && denortBin === undefined) {
     return [
       `Cannot build ${target}: deno compile could not download its runtime (denort) for it.`,

@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 
+/** Terminal colour codes (ESC [ ... m). */
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 const REPO = new URL("../../", import.meta.url);
 const HOST_TARGET = Deno.build.target === "aarch64-unknown-linux-gnu"
   ? "aarch64-unknown-linux-gnu"
@@ -21,7 +24,7 @@ async function compileTask(args: string[], env: Record<string, string> = {}) {
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-  return { code: output.code, text: text.replace(/\x1b\[[0-9;]*m/g, "") };
+  return { code: output.code, text: text.replace(ANSI_COLOR, "") };
 }
 
 Deno.test({
