@@ -74,9 +74,20 @@ export function parseProcStat(text: string): ProcStat {
   let total: CpuTimes | undefined;
   const cores: (CpuTimes | undefined)[] = [];
   const lines = text.split("\n");
+  let width = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (!line.startsWith("cpu")) continue;
+    // Every cpu line of one kernel has the same number of fields; fewer means a cut-off file.
+    const fields = line.trim().split(/\s+/).length;
+    if (width === -1) width = fields;
+    if (fields !== width) {
+      throw new RangeError(
+        `Cannot parse /proc/stat line ${i + 1}: ${fields - 1} fields where the first cpu line has ${
+          width - 1
+        }`,
+      );
+    }
     const name = line.slice(0, line.search(/\s|$/));
     if (name === "cpu") {
       total = parseCpuLine(line, i + 1);

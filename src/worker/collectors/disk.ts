@@ -25,14 +25,18 @@ export const SECTOR_BYTES = 512;
 export function parseDiskstats(text: string): Map<string, DiskCounters> {
   const disks = new Map<string, DiskCounters>();
   const lines = text.split("\n");
+  let width = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "") continue;
     const f = line.split(/\s+/);
     if (f.length === 7) continue;
-    if (f.length < 14) {
+    if (width === -1) width = f.length;
+    if (f.length < 14 || f.length !== width) {
       throw new RangeError(
-        `Cannot parse /proc/diskstats line ${i + 1}: ${f.length} fields, expected at least 14`,
+        `Cannot parse /proc/diskstats line ${i + 1}: ${f.length} fields, expected ${
+          Math.max(14, width)
+        }`,
       );
     }
     const where = `/proc/diskstats line ${i + 1}`;

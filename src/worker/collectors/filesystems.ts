@@ -66,11 +66,11 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions): 
   async function measure(mount: MountEntry): Promise<FilesystemMetrics | undefined> {
     const source = `filesystems ${mount.mountPoint}`;
     if (options.statfs === undefined && !readAllowed(mount.mountPoint)) {
-      options.failures.failed(source, "no read permission, left out");
+      options.failures.failed(source, "no read permission");
       return undefined;
     }
     if (pending.has(mount.mountPoint)) {
-      options.failures.failed(source, `statfs still hanging, left out`);
+      options.failures.failed(source, `statfs still hanging`);
       return undefined;
     }
     const request = call(mount.mountPoint);
@@ -86,7 +86,7 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions): 
     try {
       const result = await Promise.race([request, timeout]);
       if (result === "timeout") {
-        options.failures.failed(source, `statfs took over ${timeoutMs} ms, left out`);
+        options.failures.failed(source, `statfs took over ${timeoutMs} ms`);
         return undefined;
       }
       options.failures.succeeded(source);

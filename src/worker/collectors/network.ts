@@ -35,7 +35,7 @@ export function parseNetDev(text: string): Map<string, NetCounters> {
     if (colon < 0) throw new RangeError(`Cannot parse /proc/net/dev line ${i + 1}: no ":"`);
     const name = line.slice(0, colon).trim();
     const f = line.slice(colon + 1).trim().split(/\s+/);
-    if (name === "" || f.length < 16) {
+    if (name === "" || f.length !== 16) {
       throw new RangeError(
         `Cannot parse /proc/net/dev line ${i + 1}: "${name}" has ${f.length} counters, expected 16`,
       );

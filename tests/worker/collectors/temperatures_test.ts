@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import {
+  createTemperatureCollector,
+  parseMillidegrees,
+} from "../../../src/worker/collectors/temperatures.ts";
+import { fixture } from "./fixtures.ts";
+
+Deno.test("createTemperatureCollector() reads hwmon sensors with labels, in numeric order", async () => {
+  const { temps } = await createTemperatureCollector(fixture("hwmon-synthetic/sys")).collect();
+  assert.deepEqual(temps, [
+    { sensor: "coretemp", label: "Package id 0", celsius: 45 },
+    { sensor: "coretemp", label: "temp2", celsius: 43 },
+    { sensor: "coretemp", label: "temp10", celsius: 41.5 },
+    { sensor: "nvme", label: "Composite", celsius: 38.85 },
+    { sensor: "acpitz", label: "temp1", celsius: -5 },
+  ]);
+});
+
+Deno.test("createTemperatureCollector() leaves temps absent without /sys/class/hwmon", async () => {
+  // Neither captured kernel exposes a sensor: their sys trees have no class/hwmon.
+  assert.deepEqual(await createTemperatureCollector(fixture("linux-6.18/sys")).collect(), {});
+});
+
+Deno.test("createTemperatureCollector() rejects a sensor value that is not millidegrees", async () => {
+  await assert.rejects(
+    () => createTemperatureCollector(fixture("hwmon-malformed/sys")).collect(),
+    /Cannot parse .*hwmon0\/temp1_input: "N\/A" is not millidegrees/,
+  );
+});
+
+Deno.test("parseMillidegrees() divides by 1000", () => {
+  assert.equal(parseMillidegrees("51234\n", "x"), 51.234);
+  assert.throws(() => parseMillidegrees("", "x"), RangeError);
+});
