@@ -126,6 +126,7 @@ export function createApp(deps: AppDeps): Hono {
     const text = renderMetrics(fleet, stats, {
       workerConnections: hub.sessionCount,
       liveClients: live.clientCount,
+      liveClientsDropped: live.droppedSlow,
     });
     return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
   });

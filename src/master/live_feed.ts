@@ -83,6 +83,7 @@ export class LiveFeed {
   readonly #clients = new Set<Client>();
   readonly #dirty = new Set<string>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #droppedSlow = 0;
   #unsubscribe: () => void;
 
   constructor(options: LiveFeedOptions) {
@@ -94,6 +95,11 @@ export class LiveFeed {
 
   get clientCount(): number {
     return this.#clients.size;
+  }
+
+  /** Clients closed with 4008 because they did not keep up. */
+  get droppedSlow(): number {
+    return this.#droppedSlow;
   }
 
   /** Starts the tick timer. */
@@ -204,6 +210,7 @@ export class LiveFeed {
   #sendText(client: Client, text: string): void {
     if (client.closed) return;
     if (client.socket.bufferedAmount + text.length > this.#opts.maxBufferedBytes) {
+      this.#droppedSlow++;
       return this.#drop(client, LIVE_TOO_SLOW, "client too slow; reconnect");
     }
     try {

@@ -149,6 +149,8 @@ const SCALAR_INFO = new Map(SCALAR_METRICS.map((m) => [m.key, m]));
 export interface MasterGauges {
   workerConnections: number;
   liveClients: number;
+  /** Live clients closed because they did not keep up. */
+  liveClientsDropped: number;
 }
 
 /** Renders the whole exposition. */
@@ -303,5 +305,10 @@ function addMasterMetrics(out: Exposition, stats: IngestStats, gauges: MasterGau
     "Connected live-feed UI clients",
     [],
     gauges.liveClients,
+  );
+  counter(
+    "gridmon_live_clients_dropped_total",
+    "Live-feed clients closed because they did not keep up",
+    gauges.liveClientsDropped,
   );
 }
