@@ -43,7 +43,18 @@ Deno.test({
       const digest = createHash("sha256").update(bytes).digest("hex");
       assert.equal(await Deno.readTextFile(join(out, "SHA256SUMS")), `${digest}  ${name}\n`);
       const embedded = text.slice(text.indexOf("Embedded Files"));
-      for (const part of ["main.ts", "worker", "service", "simulate", "cli"]) {
+      for (
+        const part of [
+          "main.ts",
+          "master",
+          "worker",
+          "service",
+          "simulate",
+          "static",
+          "uplot",
+          "hono",
+        ]
+      ) {
         assert.match(embedded, new RegExp(part), `${part} is embedded`);
       }
       assert.doesNotMatch(embedded, /playwright/, "test-only npm packages stay out");
