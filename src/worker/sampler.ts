@@ -12,8 +12,8 @@ import { createMemoryCollector } from "./collectors/memory.ts";
 import { portableCollectors } from "./collectors/portable.ts";
 import { createCollectorRunner } from "./collectors/run_collectors.ts";
 import { createUptimeCollector } from "./collectors/uptime.ts";
-import { readHostInfo } from "./host/host_info_reader.ts";
-import { SYSTEM_MACHINE_ID_FILES } from "./host/machine_id.ts";
+import { readHostInfo, readHostname } from "./host/host_info_reader.ts";
+import { readMachineId, SYSTEM_MACHINE_ID_FILES } from "./host/machine_id.ts";
 import type { HostInfo } from "./host_info.ts";
 import type { Sampler, SamplerOptions, UnnumberedSample } from "./sampler_types.ts";
 
@@ -50,8 +50,10 @@ export interface SamplerOverrides {
 
 /**
  * A Sampler for this machine: Linux collectors from procfs/sysfs, elsewhere what Deno and
- * node:os offer. `read()` never rejects; a failing collector's metrics are absent and its
- * failure goes to `options.log` once per distinct message.
+ * node:os offer. A failing collector's metrics are absent and its failure goes to
+ * `options.log` once per distinct message. `read()` rejects only when no machine id can be
+ * read or kept (call `host()` first at startup to fail early); `host()` reads fresh facts on
+ * every call.
  */
 export function createSampler(options: SamplerOptions, overrides: SamplerOverrides = {}): Sampler {
   const os = overrides.os ?? Deno.build.os;
@@ -63,27 +65,36 @@ export function createSampler(options: SamplerOptions, overrides: SamplerOverrid
     failures,
     overrides.deadlineMs ?? COLLECTOR_DEADLINE_MS,
   );
-  let hostInfo: Promise<HostInfo> | undefined;
+  const machineIdSources = {
+    systemFiles: overrides.machineIdFiles ?? (os === "linux" ? SYSTEM_MACHINE_ID_FILES : []),
+    stateDir: options.stateDir,
+  };
+  let machineId: Promise<string> | undefined;
+
+  function identity(): Promise<string> {
+    machineId ??= readMachineId(machineIdSources).catch((error) => {
+      machineId = undefined; // try again next time
+      throw error;
+    });
+    return machineId;
+  }
 
   function host(): Promise<HostInfo> {
-    hostInfo ??= readHostInfo({
+    return readHostInfo({
       os,
       procRoot: options.procRoot,
       osReleaseFiles: overrides.osReleaseFiles ?? ["/etc/os-release", "/usr/lib/os-release"],
-      machineId: {
-        systemFiles: overrides.machineIdFiles ?? (os === "linux" ? SYSTEM_MACHINE_ID_FILES : []),
-        stateDir: options.stateDir,
-      },
-    }).catch((error) => {
-      hostInfo = undefined; // try again next time
-      throw error;
+      machineId: machineIdSources,
     });
-    return hostInfo;
   }
 
   async function read(): Promise<UnnumberedSample> {
-    const [info, metrics] = await Promise.all([host(), runner.collect()]);
-    return { ts: Date.now(), machineId: info.machineId, hostname: info.hostname, ...metrics };
+    const [id, hostname, metrics] = await Promise.all([
+      identity(),
+      readHostname(os, options.procRoot),
+      runner.collect(),
+    ]);
+    return { ts: Date.now(), machineId: id, hostname, ...metrics };
   }
 
   return { host, read };

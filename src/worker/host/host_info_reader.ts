@@ -32,10 +32,18 @@ function onlineCores(statText: string): number {
   return parseProcStat(statText).cores.filter((core) => core !== undefined).length;
 }
 
+/** The current hostname: procfs on Linux (follows renames), Deno.hostname() elsewhere. */
+export async function readHostname(os: string, procRoot: string): Promise<string> {
+  if (os === "linux") {
+    const text = (await firstReadable([`${procRoot}/sys/kernel/hostname`]))?.trim();
+    if (text) return text;
+  }
+  return Deno.hostname();
+}
+
 async function linuxFacts(machineId: string, sources: HostInfoSources): Promise<HostInfo> {
   const root = sources.procRoot;
-  const hostname = (await firstReadable([`${root}/sys/kernel/hostname`]))?.trim() ||
-    Deno.hostname();
+  const hostname = await readHostname(sources.os, root);
   const kernel = (await firstReadable([`${root}/sys/kernel/osrelease`]))?.trim();
   const memTotal = parseMeminfo(await Deno.readTextFile(`${root}/meminfo`)).get("MemTotal");
   if (memTotal === undefined) throw new TypeError('Cannot parse /proc/meminfo: no "MemTotal" line');
