@@ -1,0 +1,35 @@
+/**
+ * What the master holds per machine: samples in, verdicts and anomaly events out.
+ *
+ * ```ts
+ * const detector = new MachineDetector(machineId);
+ * detector.warmStart(store.recentSamples(machineId, 3600)); // after a restart
+ * const { verdict, transition } = detector.observe(sample);
+ * ```
+ */
+import type { Sample } from "../protocol/sample.ts";
+import { SAMPLE_FEATURES, SampleFeatures } from "./features.ts";
+import { type DetectorOptions, type Observation, StreamingDetector } from "./streaming_detector.ts";
+
+/** The streaming detector fed with one machine's samples. */
+export class MachineDetector {
+  readonly machineId: string;
+  readonly detector: StreamingDetector;
+  readonly #features = new SampleFeatures();
+
+  constructor(machineId: string, options: DetectorOptions = {}) {
+    this.machineId = machineId;
+    this.detector = new StreamingDetector(SAMPLE_FEATURES, options, machineId);
+  }
+
+  /** Judges one sample (in arrival order) and learns from it. */
+  observe(sample: Sample): Observation {
+    return this.detector.observe(sample.ts, this.#features.extract(sample));
+  }
+
+  /** Learns from stored samples, oldest first, without judging them or opening events. */
+  warmStart(samples: readonly Sample[]): void {
+    for (const sample of samples) this.detector.learn(this.#features.extract(sample));
+    this.detector.refit();
+  }
+}

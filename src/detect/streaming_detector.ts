@@ -1,0 +1,397 @@
+/**
+ * The streaming detector: one per machine (or per CSV in `gridmon score --mode stream`).
+ *
+ * Each observed feature vector is scored by an Isolation Forest trained on a sliding window of
+ * the machine's own recent history. Decisions:
+ *
+ * - Warm-up: no verdict (score null) until `warmup` vectors are in the window.
+ * - Refit: every `refitEvery` vectors added to the window, synchronously. Growing 100 trees on
+ *   256 rows, scoring 1,024 window rows to calibrate and taking percentiles costs a few
+ *   milliseconds (see bench/detection_quality_bench.ts), once every 5 minutes per machine at
+ *   1 s sampling, so a refit never holds ingest up noticeably and needs no worker thread.
+ * - Features are quantized to a quarter of their `floor` before the forest sees them, so
+ *   jitter below the smallest meaningful change cannot make a near-constant feature look
+ *   informative.
+ * - Threshold: the `quantile` (0.995) of the forest's scores on its own training window plus
+ *   `margin`, at least `minThreshold`.
+ * - A vector is anomalous when its score reaches the threshold AND some feature lies at least
+ *   one floor outside its normal range (1st–99th percentile of the window), or, whatever the
+ *   score, when a feature lies `hardExceed` floors outside it (a feature constant in training
+ *   is invisible to the forest, yet a jump in it is news). On an idle machine whose metrics sit
+ *   still, nothing leaves the normal range by a floor, so nothing flaps.
+ * - Hysteresis: an event opens after `openAfter` anomalous vectors in a row and closes after
+ *   `closeAfter` normal ones in a row.
+ * - Anomalous vectors are kept out of the training window (so a long fault is not learnt as
+ *   normal), unless they go on for `adaptAfter` vectors: then the new level is accepted.
+ *
+ * Everything is deterministic: refit k uses seed `seed + k`.
+ */
+import type { AnomalyCause, AnomalyEvent, Verdict } from "../master/store/store_types.ts";
+import type { FeatureInfo } from "./features.ts";
+import { fitForest, type IsolationForest } from "./isolation_forest.ts";
+import { quantileSorted } from "./quantile.ts";
+
+/** Tuning of a StreamingDetector; every field has a default. */
+export interface DetectorOptions {
+  /** Vectors before the first verdict (default 120). */
+  warmup?: number;
+  /** Training window length in vectors (default 3600). */
+  window?: number;
+  /** Refit after this many new vectors in the window (default 300). */
+  refitEvery?: number;
+  trees?: number;
+  sampleSize?: number;
+  seed?: number;
+  /** Quantile of training scores the threshold starts from (default 0.995). */
+  quantile?: number;
+  /** Added to that quantile (default 0.02). */
+  margin?: number;
+  /** Lowest threshold (default 0.5, scikit-learn's "auto" cut). */
+  minThreshold?: number;
+  /** Floors outside the normal range that make a vector anomalous on their own (default 4). */
+  hardExceed?: number;
+  /** Anomalous vectors in a row that open an event (default 3). */
+  openAfter?: number;
+  /** Normal vectors in a row that close it (default 10). */
+  closeAfter?: number;
+  /** Anomalous vectors in a row after which they are learnt as normal (default window / 4). */
+  adaptAfter?: number;
+  /** Window rows scored and summarised at each refit (default 1024). */
+  calibrationRows?: number;
+}
+
+/** An anomaly event as the store keeps it, without its id. */
+export type DetectorEvent = Omit<AnomalyEvent, "id">;
+
+/** A change to the current event: opened, updated (new peak) or closed. */
+export interface EventTransition {
+  kind: "opened" | "updated" | "closed";
+  event: DetectorEvent;
+}
+
+/** The outcome of one observed vector. */
+export interface Observation {
+  verdict: Verdict;
+  /** Present when this vector opened, updated or closed an event. */
+  transition?: EventTransition;
+  /** The causes behind an anomalous verdict, strongest first. */
+  causes?: AnomalyCause[];
+}
+
+interface Model {
+  forest: IsolationForest;
+  threshold: number;
+  low: Float64Array;
+  high: Float64Array;
+  scale: Float64Array;
+}
+
+const DEFAULTS = {
+  warmup: 120,
+  window: 3600,
+  refitEvery: 300,
+  trees: 100,
+  sampleSize: 256,
+  seed: 1,
+  quantile: 0.995,
+  margin: 0.02,
+  minThreshold: 0.5,
+  hardExceed: 4,
+  openAfter: 3,
+  closeAfter: 10,
+  calibrationRows: 1024,
+};
+
+/** Scores a stream of feature vectors against the stream's own recent past. */
+export class StreamingDetector {
+  readonly features: readonly FeatureInfo[];
+  readonly machineId: string;
+  readonly #o: Required<DetectorOptions>;
+  readonly #nF: number;
+  readonly #window: Float64Array;
+  #head = 0;
+  #size = 0;
+  readonly #last: Float64Array;
+  readonly #x: Float64Array;
+  readonly #q: Float64Array;
+  #model: Model | null = null;
+  #fits = 0;
+  #addedSinceFit = 0;
+  #excluded = 0;
+  #streak = 0;
+  #streakStart = 0;
+  #streakPeak: { score: number; causes: AnomalyCause[] } | null = null;
+  #calm = 0;
+  #lastAnomalous = 0;
+  #open: DetectorEvent | null = null;
+
+  constructor(features: readonly FeatureInfo[], options: DetectorOptions = {}, machineId = "") {
+    if (features.length === 0) throw new RangeError("StreamingDetector needs at least one feature");
+    const o = { ...DEFAULTS, ...withoutUndefined(options) };
+    const adaptAfter = options.adaptAfter ?? Math.floor(o.window / 4);
+    for (
+      const key of ["warmup", "window", "refitEvery", "openAfter", "closeAfter"] as const
+    ) {
+      if (!Number.isInteger(o[key]) || o[key] < 1) {
+        throw new RangeError(`StreamingDetector: ${key} must be a whole number >= 1`);
+      }
+    }
+    if (o.warmup < 2 || o.warmup > o.window) {
+      throw new RangeError(`StreamingDetector: warmup must be in 2..window (${o.window})`);
+    }
+    if (!(o.quantile > 0 && o.quantile <= 1)) {
+      throw new RangeError("StreamingDetector: quantile must be in (0, 1]");
+    }
+    this.#o = { ...o, adaptAfter };
+    this.features = features;
+    this.machineId = machineId;
+    this.#nF = features.length;
+    this.#window = new Float64Array(o.window * this.#nF);
+    this.#last = new Float64Array(this.#nF);
+    this.#x = new Float64Array(this.#nF);
+    this.#q = new Float64Array(this.#nF);
+  }
+
+  /** The current threshold, or null before the first fit. */
+  get threshold(): number | null {
+    return this.#model?.threshold ?? null;
+  }
+
+  /** Vectors now in the training window. */
+  get windowSize(): number {
+    return this.#size;
+  }
+
+  /** The open event, if any. */
+  get openEvent(): DetectorEvent | null {
+    return this.#open;
+  }
+
+  /** Normal range (1st–99th percentile) per feature in real units, or null before the first fit. */
+  normalRange(): { name: string; low: number; high: number }[] | null {
+    const model = this.#model;
+    if (!model) return null;
+    return this.features.map((f, i) => ({
+      name: f.name,
+      low: real(f, model.low[i]),
+      high: real(f, model.high[i]),
+    }));
+  }
+
+  /**
+   * Adds a vector to the history without judging it (warm start from stored samples). Call
+   * `refit()` after the last one: learning alone never fits.
+   */
+  learn(values: ArrayLike<number>): void {
+    if (values.length !== this.#nF) {
+      throw new RangeError(`learn: expected ${this.#nF} values, got ${values.length}`);
+    }
+    this.#push(this.#impute(values));
+  }
+
+  /** Fits now if the window holds at least `warmup` vectors; returns whether it did. */
+  refit(): boolean {
+    if (this.#size < this.#o.warmup) return false;
+    this.#fit();
+    return true;
+  }
+
+  /** Judges one vector taken at time `ts` (ms), learns from it, and reports any event change. */
+  observe(ts: number, values: ArrayLike<number>): Observation {
+    if (values.length !== this.#nF) {
+      throw new RangeError(`observe: expected ${this.#nF} values, got ${values.length}`);
+    }
+    const x = this.#impute(values);
+    let verdict: Verdict = { score: null, anomalous: false, reason: null };
+    let causes: AnomalyCause[] | undefined;
+    const model = this.#model;
+    if (model) {
+      const judged = this.#judge(model, x);
+      verdict = { score: judged.score, anomalous: judged.anomalous, reason: null };
+      if (judged.anomalous) {
+        causes = this.#causes(model, x, judged.exceed);
+        verdict.reason = causes[0]?.metric ?? null;
+      }
+    }
+    if (!verdict.anomalous || this.#excluded >= this.#o.adaptAfter) {
+      this.#push(x);
+      if (!verdict.anomalous) this.#excluded = 0;
+    } else {
+      this.#excluded++;
+    }
+    if (
+      this.#size >= this.#o.warmup && (!this.#model || this.#addedSinceFit >= this.#o.refitEvery)
+    ) {
+      this.#fit();
+    }
+    const transition = this.#track(ts, verdict, causes);
+    return transition ? { verdict, causes, transition } : { verdict, causes };
+  }
+
+  #impute(values: ArrayLike<number>): Float64Array {
+    const x = this.#x, last = this.#last;
+    for (let f = 0; f < this.#nF; f++) {
+      const v = values[f];
+      if (typeof v === "number" && Number.isFinite(v)) last[f] = v;
+      x[f] = last[f];
+    }
+    return x;
+  }
+
+  #push(x: Float64Array): void {
+    this.#window.set(x, this.#head * this.#nF);
+    this.#head = (this.#head + 1) % this.#o.window;
+    if (this.#size < this.#o.window) this.#size++;
+    this.#addedSinceFit++;
+  }
+
+  #quantize(x: ArrayLike<number>, out: Float64Array, offset: number): void {
+    for (let f = 0; f < this.#nF; f++) {
+      const step = this.features[f].floor / 4;
+      const v = x[f];
+      out[offset + f] = step > 0 ? Math.round(v / step) * step : v;
+    }
+  }
+
+  #fit(): void {
+    const nF = this.#nF, n = this.#size, o = this.#o;
+    const data = new Float64Array(n * nF);
+    for (let r = 0; r < n; r++) {
+      this.#quantize(this.#window.subarray(r * nF, r * nF + nF), data, r * nF);
+    }
+    const forest = fitForest(data, n, nF, {
+      trees: o.trees,
+      sampleSize: o.sampleSize,
+      seed: o.seed + this.#fits,
+    });
+    // Calibrate on (at most) calibrationRows evenly spaced window rows.
+    const m = Math.min(n, o.calibrationRows);
+    const rows = new Float64Array(m * nF);
+    for (let i = 0; i < m; i++) {
+      const r = Math.floor((i * n) / m);
+      rows.set(this.#window.subarray(r * nF, r * nF + nF), i * nF);
+    }
+    const quantized = new Float64Array(m * nF);
+    for (let i = 0; i < m; i++) {
+      this.#quantize(rows.subarray(i * nF, i * nF + nF), quantized, i * nF);
+    }
+    const scores = forest.scoreAll(quantized).sort();
+    const threshold = Math.max(o.minThreshold, quantileSorted(scores, o.quantile) + o.margin);
+    const low = new Float64Array(nF), high = new Float64Array(nF), scale = new Float64Array(nF);
+    const column = new Float64Array(m);
+    for (let f = 0; f < nF; f++) {
+      for (let i = 0; i < m; i++) column[i] = rows[i * nF + f];
+      column.sort();
+      low[f] = quantileSorted(column, 0.01);
+      high[f] = quantileSorted(column, 0.99);
+      const floor = this.features[f].floor;
+      scale[f] = floor > 0 ? floor : 0.25 *
+        Math.max(high[f] - low[f], 1e-9 * Math.max(1, Math.abs(low[f]), Math.abs(high[f])));
+    }
+    this.#model = { forest, threshold, low, high, scale };
+    this.#fits++;
+    this.#addedSinceFit = 0;
+  }
+
+  #judge(model: Model, x: Float64Array) {
+    this.#quantize(x, this.#q, 0);
+    const raw = model.forest.scoreRow(this.#q, 0);
+    const exceed = new Float64Array(this.#nF);
+    let most = 0;
+    for (let f = 0; f < this.#nF; f++) {
+      const out = Math.max(0, x[f] - model.high[f], model.low[f] - x[f]) / model.scale[f];
+      exceed[f] = out;
+      if (out > most) most = out;
+    }
+    const hard = most >= this.#o.hardExceed;
+    const anomalous = (raw >= model.threshold && most >= 1) || hard;
+    const score = hard ? Math.max(raw, model.threshold) : raw;
+    return { score, anomalous, exceed };
+  }
+
+  /**
+   * Causes of an anomalous vector: half of each feature's share comes from the forest's
+   * attribution (which features' splits isolated it), half from how far outside its normal
+   * range it lies (in floors). Features with at least 10% share, strongest first (at most 3).
+   */
+  #causes(model: Model, x: Float64Array, exceed: Float64Array): AnomalyCause[] {
+    const attribution = model.forest.attribute(this.#q, 0);
+    let attrSum = 0, exceedSum = 0;
+    for (let f = 0; f < this.#nF; f++) {
+      attrSum += Math.max(0, attribution[f]);
+      exceedSum += exceed[f];
+    }
+    const wA = attrSum > 0 ? (exceedSum > 0 ? 0.5 : 1) : 0;
+    const wE = exceedSum > 0 ? 1 - wA : 0;
+    const shares = this.features.map((info, f) => ({
+      info,
+      f,
+      share: (attrSum > 0 ? (wA * Math.max(0, attribution[f])) / attrSum : 0) +
+        (exceedSum > 0 ? (wE * exceed[f]) / exceedSum : 0),
+    }));
+    shares.sort((a, b) => b.share - a.share || a.f - b.f);
+    return shares
+      .filter((s, i) => i === 0 || s.share >= 0.1)
+      .slice(0, 3)
+      .map(({ info, f, share }) => ({
+        metric: info.name,
+        value: real(info, x[f]),
+        normalLow: real(info, model.low[f]),
+        normalHigh: real(info, model.high[f]),
+        contribution: Math.round(share * 1000) / 1000,
+      }));
+  }
+
+  #track(ts: number, verdict: Verdict, causes?: AnomalyCause[]): EventTransition | undefined {
+    if (verdict.anomalous) {
+      const score = verdict.score ?? 0;
+      this.#calm = 0;
+      this.#lastAnomalous = ts;
+      if (this.#streak === 0) {
+        this.#streakStart = ts;
+        this.#streakPeak = null;
+      }
+      this.#streak++;
+      if (!this.#streakPeak || score > this.#streakPeak.score) {
+        this.#streakPeak = { score, causes: causes ?? [] };
+      }
+      const open = this.#open;
+      if (open) {
+        if (score <= open.peakScore) return undefined;
+        open.peakScore = score;
+        open.causes = causes ?? [];
+        open.reason = causes?.[0]?.metric ?? open.reason;
+        return { kind: "updated", event: { ...open } };
+      }
+      if (this.#streak < this.#o.openAfter) return undefined;
+      const peak = this.#streakPeak!;
+      this.#open = {
+        machineId: this.machineId,
+        start: this.#streakStart,
+        end: null,
+        peakScore: peak.score,
+        reason: peak.causes[0]?.metric ?? "",
+        causes: peak.causes,
+      };
+      return { kind: "opened", event: { ...this.#open } };
+    }
+    this.#streak = 0;
+    if (!this.#open) return undefined;
+    this.#calm++;
+    if (this.#calm < this.#o.closeAfter) return undefined;
+    const closed = { ...this.#open, end: this.#lastAnomalous };
+    this.#open = null;
+    this.#calm = 0;
+    return { kind: "closed", event: closed };
+  }
+}
+
+function real(info: FeatureInfo, value: number): number {
+  return info.log ? Math.expm1(value) : value;
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<
+    T
+  >;
+}
