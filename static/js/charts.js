@@ -16,7 +16,7 @@ export const PALETTE = [
   "#3b82f6",
   "#f59e0b",
   "#10b981",
-  "#ef4444",
+  "#64748b",
   "#8b5cf6",
   "#06b6d4",
   "#ec4899",
@@ -46,6 +46,38 @@ function theme() {
     grid: cssVar("--grid") || "rgba(128,128,128,.2)",
     shade: cssVar("--anomaly-shade") || "rgba(239,68,68,.16)",
   };
+}
+
+/**
+ * Axis ticks at round numbers of KiB, MiB, GiB ... (uPlot's own are decimal).
+ * @param {any} _u
+ * @param {number} _axis
+ * @param {number} min
+ * @param {number} max
+ */
+function binarySplits(_u, _axis, min, max) {
+  if (!(max > min)) return [min];
+  const k = Math.max(
+    0,
+    Math.min(5, Math.floor(Math.log(Math.max(Math.abs(max), 1)) / Math.log(1024))),
+  );
+  const unit = 1024 ** k;
+  const raw = (max - min) / unit / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].map((m) => m * mag).find((x) => x >= raw) ?? 10 * mag) * unit;
+  const out = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(v);
+  return out;
+}
+
+/**
+ * Width of the y axis: enough for its longest label.
+ * @param {any} _u
+ * @param {string[] | null} values
+ */
+function axisSize(_u, values) {
+  if (!values || !values.length) return 48;
+  return Math.max(...values.map((v) => String(v).length)) * 7 + 22;
 }
 
 /**
@@ -120,7 +152,8 @@ export function createChart(o) {
       { ...axis },
       {
         ...axis,
-        size: 70,
+        size: axisSize,
+        splits: o.unit === "bytes" || o.unit === "bytes_per_second" ? binarySplits : undefined,
         values: (/** @type {any} */ _u, /** @type {number[]} */ splits) =>
           splits.map((v) => fmt(v)),
       },
@@ -172,6 +205,10 @@ export function createChart(o) {
       u.setData([ts, ...values], !xRangeMs);
       if (xRangeMs) u.setScale("x", { min: xRangeMs[0] / 1000, max: xRangeMs[1] / 1000 });
       empty.hidden = values.some((arr) => arr.some((v) => v !== null && v !== undefined));
+      // What is drawn, for people inspecting the page and for the browser tests.
+      card.dataset.points = String(ts.length);
+      card.dataset.from = String(Math.round(xRangeMs?.[0] ?? tMs[0] ?? 0));
+      card.dataset.to = String(Math.round(xRangeMs?.[1] ?? tMs[tMs.length - 1] ?? 0));
     },
     /** Repaints (after the shaded periods changed). */
     redraw() {

@@ -81,7 +81,7 @@ export function mountFleetPage(root, route, ctx) {
   statusSelect.value = statusFilter;
   const message = h("div", { class: "fleet-message" });
   const tableHost = h("div", { class: "table-host" });
-  const chartsHost = h("div");
+  const chartsHost = h("div", { class: "fleet-charts-host" });
   const section = h(
     "div",
     { class: "page page-fleet" },

@@ -297,10 +297,10 @@ export function mountMachinePage(root, route, ctx) {
         `${info.agentVersion ?? "?"}, every ${fmtDuration((info.intervalMs ?? 1000) / 1000)}`,
       ],
     ];
-    if (facts.children.length !== rows.length * 2) {
-      facts.replaceChildren(...rows.flatMap(([k]) => [h("dt", { text: k }), h("dd")]));
+    if (facts.children.length !== rows.length) {
+      facts.replaceChildren(...rows.map(([k]) => h("div", {}, h("dt", { text: k }), h("dd"))));
     }
-    rows.forEach(([, v], i) => setText(/** @type {Element} */ (facts.children[i * 2 + 1]), v));
+    rows.forEach(([, v], i) => setText(/** @type {Element} */ (facts.children[i].lastChild), v));
     setText(
       scoreLine,
       m.score === null

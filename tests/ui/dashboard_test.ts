@@ -1,0 +1,329 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard in a real browser (Debian's Chromium), against a real master fed by the
+ * simulator (40 minutes of back-filled history, a CPU fault on sim-0003) and by a worker whose
+ * hostname is HTML. One browser for the whole file; screenshots go to tests/ui/screenshots/.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import {
+  api,
+  launchBrowser,
+  loggedInPage,
+  SCREENSHOT_DIR,
+  startFakeWorker,
+  startMaster,
+  startSimulator,
+  waitUntil,
+} from "./harness.ts";
+
+const WORKERS = 12;
+const EVIL = "<img src=x onerror=alert(1)>";
+const HOUR = 3600e3;
+
+interface Machine {
+  id: string;
+  name: string;
+  anomaly: { score: number | null };
+}
+interface AnomalyEvent {
+  machineId: string;
+  machineName: string;
+  start: number;
+  end: number | null;
+}
+
+/** Fraction of pixels in a vertical canvas column (at time `tMs`) that are reddish. */
+function redShareAt(page: Page, cardSelector: string, tMs: number): Promise<number> {
+  return page.evaluate(([sel, t]) => {
+    const card = document.querySelector(sel) as HTMLElement;
+    const canvas = card.querySelector("canvas") as HTMLCanvasElement;
+    const over = card.querySelector(".u-over") as HTMLElement;
+    const from = Number(card.dataset.from);
+    const to = Number(card.dataset.to);
+    const scale = canvas.width / canvas.clientWidth;
+    const x = Math.round((over.offsetLeft + ((t - from) / (to - from)) * over.clientWidth) * scale);
+    const top = Math.round(over.offsetTop * scale);
+    const height = Math.round(over.clientHeight * scale);
+    const data = canvas.getContext("2d")!.getImageData(x, top, 1, height).data;
+    let red = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 0 && data[i] > data[i + 1] + 12 && data[i] > data[i + 2] + 12) red++;
+    }
+    return red / height;
+  }, [cardSelector, tMs] as const);
+}
+
+/** Pixels of a canvas in a card that have (about) the colour of the first series. */
+function seriesPixels(page: Page, cardSelector: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector(`${sel} canvas`) as HTMLCanvasElement;
+    const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const d = Math.abs(data[i] - 59) + Math.abs(data[i + 1] - 130) + Math.abs(data[i + 2] - 246);
+      if (data[i + 3] > 200 && d < 60) n++;
+    }
+    return n;
+  }, cardSelector);
+}
+
+function hashParams(page: Page): URLSearchParams {
+  const hash = new URL(page.url()).hash;
+  return new URLSearchParams(hash.includes("?") ? hash.slice(hash.indexOf("?") + 1) : "");
+}
+
+Deno.test({
+  name: "dashboard: fleet, machine charts, zoom, anomalies and hostile hostnames in Chromium",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const master = await startMaster();
+    const sim = startSimulator(master, [
+      "--workers",
+      String(WORKERS),
+      "--start",
+      "now-40m",
+      "--faults",
+      "cpu@28m+6m:sim-0003",
+    ]);
+    const evil = await startFakeWorker(master, { machineId: "evil-host", hostname: EVIL });
+    const browser = await launchBrowser();
+    const dialogs: string[] = [];
+    const errors: string[] = [];
+    try {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1700 } });
+      const machines = await waitUntil("every machine to register", async () => {
+        const list = await api<Machine[]>(master, "/api/machines");
+        return list.length === WORKERS + 1 ? list : null;
+      }, 30_000);
+      // The back-fill is done when the newest sample of every simulated machine is recent.
+      await waitUntil("the simulator's back-fill", async () => {
+        const list = await api<{ lastSeen: number }[]>(master, "/api/machines");
+        return list.every((m) => Date.now() - m.lastSeen < 5000);
+      }, 30_000);
+      const page = await loggedInPage(context, master);
+      page.on("dialog", (d) => {
+        dialogs.push(d.message());
+        d.dismiss().catch(() => {});
+      });
+      page.on("pageerror", (e) => errors.push(e.message));
+
+      await t.step("the login link leaves no token in the address bar", () => {
+        assert.ok(!page.url().includes(master.uiToken));
+        assert.ok(!page.url().includes("token"));
+      });
+
+      await t.step("the fleet lists every simulated machine with its status", async () => {
+        await page.waitForSelector(".ft-body .ft-row:not([hidden])");
+        const names = await waitUntil("all rows", async () => {
+          const got = await page.$$eval(
+            ".ft-body .ft-row:not([hidden]) .ft-name",
+            (els) => els.map((e) => e.textContent),
+          );
+          return got.length === WORKERS + 1 ? got : null;
+        });
+        for (let i = 0; i < WORKERS; i++) {
+          assert.ok(names.includes(`sim-${String(i).padStart(4, "0")}`), `sim-${i} missing`);
+        }
+        const counts = await page.textContent(".counts");
+        assert.match(counts ?? "", new RegExp(`^${WORKERS + 1} machines · ${WORKERS + 1} online`));
+        // Sparklines were fetched and drawn: the canvas is not blank.
+        await waitUntil("a drawn sparkline", () =>
+          page.evaluate(() => {
+            const c = document.querySelector(".ft-body .ft-row:not([hidden]) canvas.spark") as
+              | HTMLCanvasElement
+              | null;
+            if (!c || !c.width) return false;
+            const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+            return d.some((v: number, i: number) => i % 4 === 3 && v > 0);
+          }));
+        await page.screenshot({ path: `${SCREENSHOT_DIR}fleet.png` });
+      });
+
+      await t.step(
+        "search and the status filter narrow the table and go into the URL",
+        async () => {
+          await page.fill("input[type=search]", "sim-000");
+          await waitUntil(
+            "10 rows",
+            async () => (await page.$$(".ft-body .ft-row:not([hidden])")).length === 10,
+          );
+          assert.equal(hashParams(page).get("q"), "sim-000");
+          await page.selectOption("select[aria-label='Filter by status']", "offline");
+          await page.waitForSelector("text=No machine matches this search.");
+          await page.click("text=Clear search and filter");
+          await waitUntil(
+            "all rows back",
+            async () => (await page.$$(".ft-body .ft-row:not([hidden])")).length === WORKERS + 1,
+          );
+        },
+      );
+
+      await t.step("a hostname made of HTML shows as text and runs nothing", async () => {
+        const texts = await page.$$eval(".ft-name", (els) => els.map((e) => e.textContent));
+        assert.ok(texts.includes(EVIL));
+        assert.equal(await page.$$eval("img", (els) => els.length), 0);
+        await page.goto(`${master.url}/#/machine/evil-host`);
+        await page.waitForSelector(".machine-name");
+        await waitUntil("the name", async () => (await page.textContent(".machine-name")) === EVIL);
+        await page.waitForSelector(".chart-card[data-points]");
+        assert.equal(await page.$$eval("img", (els) => els.length), 0);
+        assert.deepEqual(dialogs, []);
+      });
+
+      const sim3 = machines.find((m) => m.name === "sim-0003");
+      assert.ok(sim3, "sim-0003 is registered");
+
+      await t.step("a machine page draws its charts with data", async () => {
+        await page.goto(`${master.url}/#/machine/${sim3.id}?range=1h`);
+        const cpu = ".chart-card[aria-label='CPU']";
+        await page.waitForSelector(`${cpu}[data-points]`);
+        const points = Number(await page.getAttribute(cpu, "data-points"));
+        assert.ok(points > 100, `CPU chart has ${points} points`);
+        for (const title of ["Memory", "Load average", "Disk I/O", "Network", "Filesystem usage"]) {
+          assert.ok(await page.$(`.chart-card[aria-label='${title}']`), `${title} chart`);
+        }
+        assert.ok(await seriesPixels(page, cpu) > 200, "the CPU line is drawn");
+        await page.screenshot({ path: `${SCREENSHOT_DIR}machine.png`, fullPage: true });
+      });
+
+      await t.step("dragging on a chart zooms in; double-click resets; back returns", async () => {
+        const cpu = ".chart-card[aria-label='CPU']";
+        const box = (await page.locator(`${cpu} .u-over`).boundingBox())!;
+        const y = box.y + box.height / 2;
+        await page.mouse.move(box.x + box.width * 0.3, y);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.45, y, { steps: 5 });
+        await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+        await page.mouse.up();
+        await waitUntil("the zoomed URL", () => hashParams(page).has("from"));
+        const from = Number(hashParams(page).get("from"));
+        const to = Number(hashParams(page).get("to"));
+        assert.ok(to - from > 0.2 * HOUR && to - from < 0.4 * HOUR, `zoomed span ${to - from}`);
+        await waitUntil("the zoomed chart", async () => {
+          const shown = Number(await page.getAttribute(cpu, "data-from"));
+          return Math.abs(shown - from) < 1000;
+        });
+        const zoomed = page.url();
+        await page.dblclick(`${cpu} .u-over`);
+        await waitUntil("the reset URL", () => !hashParams(page).has("from"));
+        assert.equal(hashParams(page).get("range"), "1h");
+        await page.goBack();
+        await waitUntil("back to the zoom", () => page.url() === zoomed);
+      });
+
+      await t.step("live mode updates the charts with every sample", async () => {
+        await page.goto(`${master.url}/#/machine/${sim3.id}?range=live`);
+        const cpu = ".chart-card[aria-label='CPU']";
+        await page.waitForSelector(`${cpu}[data-points]`);
+        const first = Number(await page.getAttribute(cpu, "data-to"));
+        await waitUntil("a newer sample", async () => {
+          return Number(await page.getAttribute(cpu, "data-to")) > first + 1500;
+        }, 10_000);
+      });
+
+      // Anomaly detection is another part of the master; without it there is nothing to shade.
+      const scored = (await api<Machine[]>(master, "/api/machines")).some((m) =>
+        m.anomaly?.score !== null && m.anomaly?.score !== undefined
+      );
+      let events: AnomalyEvent[] = [];
+      if (scored) {
+        events = await waitUntil("an anomaly event on sim-0003", async () => {
+          const list = await api<AnomalyEvent[]>(
+            master,
+            `/api/anomalies?from=${Date.now() - HOUR}&to=${Date.now()}&machine=${sim3.id}`,
+          );
+          return list.length ? list : null;
+        }, 30_000).catch(() => null) ?? [];
+      }
+      await t.step({
+        name: "the injected anomaly is shaded on the charts and listed in the events table",
+        ignore: !scored,
+        async fn() {
+          assert.ok(events.length > 0, "the detector found no event on sim-0003's CPU fault");
+          await page.goto(`${master.url}/#/machine/${sim3.id}?range=1h`);
+          const cpu = ".chart-card[aria-label='CPU']";
+          await page.waitForSelector(`${cpu}[data-points]`);
+          await page.waitForSelector(".events tbody tr");
+          const e = events[events.length - 1];
+          const mid = (e.start + (e.end ?? Date.now())) / 2;
+          const inside = await redShareAt(page, cpu, mid);
+          const outside = await redShareAt(page, cpu, Date.now() - 50 * 60e3);
+          assert.ok(inside > 0.5, `shaded share inside the event: ${inside}`);
+          assert.ok(outside < 0.2, `shaded share outside: ${outside}`);
+          await page.goto(`${master.url}/#/anomalies?range=1h`);
+          await page.waitForSelector(".events tbody tr");
+          const machinesInTable = await page.$$eval(
+            ".events tbody tr td:first-child",
+            (tds) => tds.map((td) => td.textContent),
+          );
+          assert.ok(machinesInTable.includes("sim-0003"));
+        },
+      });
+      if (!scored) {
+        console.warn(
+          "SKIPPED: the master scores no sample (no anomaly detector is wired in), so there is no " +
+            "anomaly to shade; this step runs once detection lands.",
+        );
+      }
+
+      await t.step("the anomalies page draws the scatter and the latest state", async () => {
+        await page.goto(`${master.url}/#/anomalies?range=1h`);
+        await page.waitForSelector(".scatter");
+        await waitUntil(
+          "the scatter info",
+          async () =>
+            /\d+ samples/.test(await page.textContent(".page-anomalies [role=status]") ?? ""),
+        );
+        const states = await page.$$eval(".state-word", (els) => els.length);
+        assert.equal(states, WORKERS + 1);
+        await page.screenshot({ path: `${SCREENSHOT_DIR}anomalies.png`, fullPage: true });
+      });
+
+      await t.step("dark theme and a phone-sized screen", async () => {
+        const phone = await browser.newContext({
+          viewport: { width: 390, height: 844 },
+          deviceScaleFactor: 2,
+          colorScheme: "dark",
+        });
+        const p = await loggedInPage(phone, master);
+        await p.waitForSelector(".ft-body .ft-row:not([hidden])");
+        const overflow = await p.evaluate(() =>
+          document.documentElement.scrollWidth - document.documentElement.clientWidth
+        );
+        assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+        await p.screenshot({ path: `${SCREENSHOT_DIR}phone_fleet_dark.png` });
+        await p.goto(`${master.url}/#/machine/${sim3.id}?range=1h`);
+        await p.waitForSelector(".chart-card[data-points]");
+        await p.screenshot({ path: `${SCREENSHOT_DIR}phone_machine_dark.png` });
+        await phone.close();
+      });
+
+      await t.step("keyboard: rows take focus and Enter opens the machine", async () => {
+        await page.goto(`${master.url}/#/`);
+        await page.waitForSelector(".ft-body .ft-row:not([hidden])");
+        await page.focus(".ft-body .ft-row:not([hidden])");
+        await page.keyboard.press("ArrowDown");
+        const focused = await page.evaluate(() =>
+          document.activeElement?.querySelector(".ft-name")?.textContent
+        );
+        assert.ok(focused, "a row has focus");
+        await page.keyboard.press("Enter");
+        await waitUntil(
+          "the machine page",
+          async () => (await page.textContent(".machine-name")) === focused,
+        );
+      });
+
+      assert.deepEqual(dialogs, [], "no dialog opened");
+      assert.deepEqual(errors, [], "no uncaught error in the page");
+      await context.close();
+    } finally {
+      await browser.close();
+      evil.stop();
+      await sim.stop();
+      await master.stop();
+    }
+  },
+});

@@ -1,0 +1,278 @@
+/**
+ * Browser-test harness: a real master (subprocess, free port, temp data dir), the simulator
+ * feeding it, a hand-driven worker for odd hostnames, and one headless Chromium.
+ */
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { PROTOCOL_VERSION } from "../../src/protocol/version.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = `${ROOT}main.ts`;
+/** Where the tests write their screenshots. */
+export const SCREENSHOT_DIR = `${ROOT}tests/ui/screenshots/`;
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** A running master. */
+export interface MasterProcess {
+  url: string;
+  port: number;
+  uiToken: string;
+  joinToken: string;
+  dataDir: string;
+  /** Everything it wrote to stderr so far (its log). */
+  log: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Reads a stream line by line, calling `onLine` for each, until it ends. */
+async function pumpLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      onLine(buffer.slice(0, nl));
+      buffer = buffer.slice(nl + 1);
+    }
+  }
+  if (buffer) onLine(buffer);
+}
+
+/** Starts `gridmon master` on a free port with a fresh data directory and waits until it listens. */
+export async function startMaster(extraArgs: string[] = []): Promise<MasterProcess> {
+  const dataDir = await Deno.makeTempDir({ prefix: "gridmon_ui_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "master",
+      "--port",
+      "0",
+      "--bind",
+      "127.0.0.1",
+      "--data",
+      dataDir,
+      "--no-local-worker",
+      ...extraArgs,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let stderr = "";
+  const stderrDone = pumpLines(child.stderr, (line) => (stderr += `${line}\n`));
+  const info = await new Promise<{ url: string; uiToken: string; joinToken: string }>(
+    (resolve, reject) => {
+      let url = "";
+      let uiToken = "";
+      const timer = setTimeout(
+        () => reject(new Error(`master did not start within 30 s:\n${stderr}`)),
+        30_000,
+      );
+      pumpLines(child.stdout, (line) => {
+        const dash = line.match(/Dashboard: (http:\/\/[^/\s]+)\/(?:login#token=(\S+))?/);
+        if (dash) {
+          url = dash[1];
+          uiToken = dash[2] ?? "";
+        }
+        const worker = line.match(/gridmon worker .*--token (\S+)/);
+        if (worker && url) {
+          clearTimeout(timer);
+          resolve({ url, uiToken, joinToken: worker[1] });
+        }
+      }).then(() => {
+        clearTimeout(timer);
+        reject(new Error(`master exited before listening:\n${stderr}`));
+      });
+    },
+  );
+  return {
+    ...info,
+    port: Number(new URL(info.url).port),
+    dataDir,
+    log: () => stderr,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+      await stderrDone.catch(() => {});
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A running simulator. */
+export interface SimulatorProcess {
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `gridmon simulate` against `master` with extra flags (`--workers`, `--faults`, ...). */
+export function startSimulator(master: MasterProcess, args: string[]): SimulatorProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "simulate",
+      "--master",
+      `127.0.0.1:${master.port}`,
+      "--token",
+      master.joinToken,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let out = "";
+  const done = Promise.all([
+    pumpLines(child.stdout, (l) => (out += `${l}\n`)),
+    pumpLines(child.stderr, (l) => (out += `${l}\n`)),
+  ]);
+  return {
+    output: () => out,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+      await done.catch(() => {});
+    },
+  };
+}
+
+/** A minimal worker speaking the real protocol, for hostnames the simulator would not choose. */
+export async function startFakeWorker(
+  master: MasterProcess,
+  opts: { machineId: string; hostname: string; samples?: number },
+): Promise<{ stop: () => void }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${master.port}/ws/worker`);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error("fake worker could not connect"));
+  });
+  const welcome = new Promise<void>((resolve) => {
+    ws.onmessage = (e) => {
+      if (JSON.parse(String(e.data)).type === "welcome") resolve();
+    };
+  });
+  ws.send(JSON.stringify({
+    type: "hello",
+    v: PROTOCOL_VERSION,
+    token: master.joinToken,
+    machineId: opts.machineId,
+    hostname: opts.hostname,
+    os: "linux",
+    osName: opts.hostname,
+    arch: "x86_64",
+    cores: 2,
+    memTotal: 4 * 2 ** 30,
+    agentVersion: opts.hostname,
+    intervalMs: 1000,
+  }));
+  await welcome;
+  let seq = 0;
+  const sample = () => ({
+    ts: Date.now(),
+    seq: seq++,
+    machineId: opts.machineId,
+    hostname: opts.hostname,
+    cpu: { usage: 20 + (seq % 7), user: 15, system: 5, cores: [20, 25] },
+    mem: {
+      total: 4 * 2 ** 30,
+      used: 2 ** 30,
+      available: 3 * 2 ** 30,
+      usedPct: 25,
+      swapTotal: 0,
+      swapUsed: 0,
+    },
+    disks: [{
+      name: opts.hostname,
+      readBps: 1000,
+      writeBps: 2000,
+      readIops: 1,
+      writeIops: 2,
+      utilPct: 1,
+    }],
+    net: [{
+      iface: opts.hostname,
+      rxBps: 1000,
+      txBps: 1000,
+      rxPps: 1,
+      txPps: 1,
+      rxErrors: 0,
+      txErrors: 0,
+    }],
+    uptime: 1000 + seq,
+  });
+  const send = () => {
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "samples", v: PROTOCOL_VERSION, samples: [sample()] }));
+    }
+  };
+  send();
+  const timer = setInterval(send, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      ws.close();
+    },
+  };
+}
+
+/** Launches Debian's Chromium headless. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/** A page logged in through the link the master prints (`/login#token=...`). */
+export async function loggedInPage(
+  context: BrowserContext,
+  master: MasterProcess,
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${master.url}/login#token=${master.uiToken}`);
+  await page.waitForURL((u) => u.pathname === "/" && !u.hash.includes("token"));
+  return page;
+}
+
+/** GET an API path with the access token. */
+export async function api<T = unknown>(master: MasterProcess, path: string): Promise<T> {
+  const res = await fetch(`${master.url}${path}`, {
+    headers: { Authorization: `Bearer ${master.uiToken}` },
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return await res.json() as T;
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
+}
