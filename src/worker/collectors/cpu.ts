@@ -1,6 +1,7 @@
 /** CPU usage from /proc/stat jiffy deltas, total and per core. */
 import type { CpuMetrics } from "../../protocol/sample.ts";
 import type { Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 
 /**
  * Jiffies of one /proc/stat cpu line. `user` and `nice` already include `guest` and
@@ -174,8 +175,8 @@ export function createCpuCollector(procRoot: string): Collector {
   let previous: ProcStat | undefined;
   return {
     name: "cpu",
-    async collect(): Promise<SampleMetrics> {
-      const current = parseProcStat(await Deno.readTextFile(`${procRoot}/stat`));
+    collect(): SampleMetrics {
+      const current = parseProcStat(readProcFile(`${procRoot}/stat`));
       const cpu = cpuMetrics(previous, current);
       previous = current;
       return { cpu };

@@ -1,6 +1,7 @@
 /** Disk I/O per physical device from /proc/diskstats deltas. */
 import type { DiskMetrics } from "../../protocol/sample.ts";
 import type { Clock, Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 import { monotonicNow } from "./collector.ts";
 import { counterDelta, counterRate, parseCounter } from "./counters.ts";
 
@@ -117,7 +118,7 @@ export function createDiskCollector(
   return {
     name: "disk",
     async collect(): Promise<SampleMetrics> {
-      const text = await Deno.readTextFile(`${procRoot}/diskstats`);
+      const text = readProcFile(`${procRoot}/diskstats`);
       const at = clock();
       const current = parseDiskstats(text);
       const disks: DiskMetrics[] = [];

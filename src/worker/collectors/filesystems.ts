@@ -2,6 +2,7 @@
 import { statfs } from "node:fs/promises";
 import type { FilesystemMetrics } from "../../protocol/sample.ts";
 import type { Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 import type { FailureLog } from "./failure_log.ts";
 import { type MountEntry, parseMountinfo, selectMounts } from "./mountinfo.ts";
 
@@ -103,7 +104,7 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions): 
   return {
     name: "filesystems",
     async collect(): Promise<SampleMetrics> {
-      const text = await Deno.readTextFile(`${options.procRoot}/self/mountinfo`);
+      const text = readProcFile(`${options.procRoot}/self/mountinfo`);
       const mounts = selectMounts(parseMountinfo(text));
       const results = await Promise.all(mounts.map(measure));
       return { filesystems: results.filter((fs) => fs !== undefined) };

@@ -1,6 +1,7 @@
 /** Load averages and process counts from /proc/loadavg and the /proc pid directories. */
 import type { LoadMetrics } from "../../protocol/sample.ts";
 import type { Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 
 /** What /proc/loadavg says. `running`/`total` count kernel scheduling entities (threads). */
 export interface Loadavg {
@@ -36,10 +37,11 @@ export function countPids(names: Iterable<string>): number {
 export function createLoadCollector(procRoot: string): Collector {
   return {
     name: "load",
-    async collect(): Promise<SampleMetrics> {
-      const loadavg = parseLoadavg(await Deno.readTextFile(`${procRoot}/loadavg`));
+    collect(): SampleMetrics {
+      const loadavg = parseLoadavg(readProcFile(`${procRoot}/loadavg`));
       const names: string[] = [];
-      for await (const entry of Deno.readDir(procRoot)) {
+      // Synchronous for the reason readProcFile gives; this listing is the costliest read.
+      for (const entry of Deno.readDirSync(procRoot)) {
         if (entry.isDirectory) names.push(entry.name);
       }
       return { load: loadavg.load, procs: countPids(names), procsRunning: loadavg.running };

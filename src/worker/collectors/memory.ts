@@ -1,6 +1,7 @@
 /** Memory and swap from /proc/meminfo. */
 import type { MemMetrics } from "../../protocol/sample.ts";
 import type { Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 
 /** /proc/meminfo as a map from field name to bytes (the kernel prints kB). */
 export function parseMeminfo(text: string): Map<string, number> {
@@ -62,8 +63,8 @@ export function memMetrics(fields: Map<string, number>): MemMetrics {
 export function createMemoryCollector(procRoot: string): Collector {
   return {
     name: "memory",
-    async collect(): Promise<SampleMetrics> {
-      return { mem: memMetrics(parseMeminfo(await Deno.readTextFile(`${procRoot}/meminfo`))) };
+    collect(): SampleMetrics {
+      return { mem: memMetrics(parseMeminfo(readProcFile(`${procRoot}/meminfo`))) };
     },
   };
 }

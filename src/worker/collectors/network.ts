@@ -2,6 +2,7 @@
 import type { NetMetrics } from "../../protocol/sample.ts";
 import { DEFAULT_NET_EXCLUDE } from "../../cli/worker_args.ts";
 import type { Clock, Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 import { monotonicNow } from "./collector.ts";
 import { counterRate, parseCounter } from "./counters.ts";
 
@@ -103,8 +104,8 @@ export function createNetworkCollector(
   let previousAt = 0;
   return {
     name: "network",
-    async collect(): Promise<SampleMetrics> {
-      const text = await Deno.readTextFile(`${procRoot}/net/dev`);
+    collect(): SampleMetrics {
+      const text = readProcFile(`${procRoot}/net/dev`);
       const at = clock();
       const current = parseNetDev(text);
       const net: NetMetrics[] = [];

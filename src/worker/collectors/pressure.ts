@@ -1,6 +1,7 @@
 /** Pressure stall information (PSI) from /proc/pressure/{cpu,memory,io}. */
 import type { PressureMetrics } from "../../protocol/sample.ts";
 import type { Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 
 type PressureLine = NonNullable<PressureMetrics["cpu"]>;
 
@@ -40,13 +41,13 @@ const RESOURCES = ["cpu", "memory", "io"] as const;
 export function createPressureCollector(procRoot: string): Collector {
   return {
     name: "pressure",
-    async collect(): Promise<SampleMetrics> {
+    collect(): SampleMetrics {
       const pressure: PressureMetrics = {};
       let found = false;
       for (const resource of RESOURCES) {
         let text: string;
         try {
-          text = await Deno.readTextFile(`${procRoot}/pressure/${resource}`);
+          text = readProcFile(`${procRoot}/pressure/${resource}`);
         } catch (error) {
           if (error instanceof Deno.errors.NotFound) continue;
           throw error;

@@ -30,7 +30,7 @@ export function createCollectorRunner(
       failures.failed(collector.name, `still busy with a call that took over ${deadlineMs} ms`);
       return Promise.resolve({});
     }
-    const call = collector.collect().then(
+    const call = new Promise<SampleMetrics>((resolve) => resolve(collector.collect())).then(
       (metrics) => {
         failures.succeeded(collector.name);
         return metrics;

@@ -1,5 +1,6 @@
 /** Seconds since boot from /proc/uptime. */
 import type { Collector, SampleMetrics } from "./collector.ts";
+import { readProcFile } from "./proc_file.ts";
 
 /** Parses "3600.52 7000.10" (uptime, idle time summed over cores) into the uptime. */
 export function parseUptime(text: string): number {
@@ -14,8 +15,8 @@ export function parseUptime(text: string): number {
 export function createUptimeCollector(procRoot: string): Collector {
   return {
     name: "uptime",
-    async collect(): Promise<SampleMetrics> {
-      return { uptime: parseUptime(await Deno.readTextFile(`${procRoot}/uptime`)) };
+    collect(): SampleMetrics {
+      return { uptime: parseUptime(readProcFile(`${procRoot}/uptime`)) };
     },
   };
 }

@@ -23,7 +23,7 @@ Deno.test("createTemperatureCollector() leaves temps absent without /sys/class/h
 
 Deno.test("createTemperatureCollector() rejects a sensor value that is not millidegrees", async () => {
   await assert.rejects(
-    () => createTemperatureCollector(fixture("hwmon-malformed/sys")).collect(),
+    async () => await createTemperatureCollector(fixture("hwmon-malformed/sys")).collect(),
     /Cannot parse .*hwmon0\/temp1_input: "N\/A" is not millidegrees/,
   );
 });

@@ -1,0 +1,77 @@
+/**
+ * Time per collector and per whole `sampler.read()` on this machine, plus the CPU time the
+ * reads cost (from /proc/self/stat), for the worker's footprint target (0.2 % of one core at
+ * 1 s means at most 2 ms of CPU per sample).
+ */
+import { DEFAULT_NET_EXCLUDE } from "../src/cli/worker_args.ts";
+import { createFailureLog } from "../src/worker/collectors/failure_log.ts";
+import { linuxCollectors } from "../src/worker/sampler.ts";
+import { createSampler } from "../src/worker/sampler.ts";
+import type { SamplerOptions } from "../src/worker/sampler_types.ts";
+
+const ROUNDS = 300;
+
+function cpuMs(): number {
+  // utime and stime are fields 14 and 15, after the parenthesised command name.
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+async function measure(fn: () => Promise<unknown>) {
+  await fn();
+  const times: number[] = [];
+  const cpuBefore = cpuMs();
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  const cpuPerCall = (cpuMs() - cpuBefore) / ROUNDS;
+  times.sort((a, b) => a - b);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return { mean, p50: percentile(times, 0.5), p95: percentile(times, 0.95), cpuPerCall };
+}
+
+if (Deno.build.os !== "linux") {
+  console.log("collectors bench: Linux only (reads /proc)");
+  Deno.exit(0);
+}
+const stateDir = await Deno.makeTempDir();
+const options: SamplerOptions = {
+  procRoot: "/proc",
+  sysRoot: "/sys",
+  netExclude: new RegExp(DEFAULT_NET_EXCLUDE),
+  stateDir,
+  log: () => {},
+};
+const rows: string[] = [];
+const row = (name: string, r: Awaited<ReturnType<typeof measure>>) =>
+  rows.push(
+    `| ${name} | ${r.mean.toFixed(3)} | ${r.p50.toFixed(3)} | ${r.p95.toFixed(3)} | ${
+      r.cpuPerCall.toFixed(3)
+    } |`,
+  );
+for (const collector of linuxCollectors(options, createFailureLog(() => {}))) {
+  row(collector.name, await measure(async () => await collector.collect()));
+}
+const sampler = createSampler(options);
+const whole = await measure(() => sampler.read());
+row("**sampler.read()**", whole);
+await Deno.remove(stateDir, { recursive: true });
+
+console.log(
+  `${ROUNDS} rounds each, wall time in ms; CPU ms per call from /proc/self/stat (10 ms ticks)\n`,
+);
+console.log("| collector | mean ms | p50 ms | p95 ms | CPU ms/call |");
+console.log("|---|---|---|---|---|");
+for (const line of rows) console.log(line);
+console.log(
+  `\nAt 1 sample/s, sampler.read() costs about ${
+    (whole.cpuPerCall / 10).toFixed(3)
+  } % of one core.`,
+);
