@@ -27,6 +27,8 @@ Usage:
   gridmon worker   --print [--once]
   gridmon simulate --master URL --token T --workers N [--duration 60s] ...
   gridmon score    --input F.csv [--output F.csv|-] [--mode batch|stream] ...
+  gridmon worker   install --master HOST --token T [--dry-run]   (a service; also: uninstall)
+  gridmon master   install [--port 7863] [--dry-run]             (a service; also: uninstall)
   gridmon version
   gridmon help
 

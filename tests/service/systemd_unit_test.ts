@@ -28,6 +28,11 @@ async function verify(unitText: string, name: string, dir: string) {
 
 const UNITS = [
   { name: "worker", role: "worker" as const, args: ["--master", "ws://10.0.0.5:7863/ws/worker"] },
+  {
+    name: "worker with a quoted name",
+    role: "worker" as const,
+    args: ["--master", "ws://h:7863/ws/worker", "--name", "web 1 @ 100% $HOST"],
+  },
   { name: "master", role: "master" as const, args: ["--port", "7863"], port: 7863 },
   { name: "master on port 80", role: "master" as const, args: ["--port", "80"], port: 80 },
 ];
