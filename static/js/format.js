@@ -18,8 +18,8 @@ function ok(v) {
 function short(v) {
   const a = Math.abs(v);
   if (a >= 100 || Math.abs(v - Math.round(v)) < 1e-9) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
+  if (a >= 10) return String(Number(v.toFixed(1)));
+  if (a >= 1) return String(Number(v.toFixed(2)));
   if (a === 0) return "0";
   return v.toPrecision(2);
 }

@@ -1,0 +1,168 @@
+/**
+ * The browser modules' pure logic, run in Deno: the metric catalogue copy agrees with the
+ * master's, formatting, routes, the fleet store and which charts a machine gets.
+ */
+import assert from "node:assert/strict";
+import {
+  DEVICE_METRICS,
+  flattenSample as flattenOnMaster,
+  SCALAR_METRICS,
+} from "../../src/protocol/metrics.ts";
+import type { Sample } from "../../src/protocol/sample.ts";
+import { flattenSample, unitOf } from "../../static/js/metrics.js";
+import { fmtBps, fmtBytes, fmtDuration, fmtPct } from "../../static/js/format.js";
+import { machineHash, parseRoute, routeHash } from "../../static/js/router.js";
+import { createFleet, pushSpark, SPARK_WINDOW_MS, statusOf } from "../../static/js/state.js";
+import { chartSpecs, resolveRange } from "../../static/js/machine_page.js";
+
+const SAMPLE: Sample = {
+  ts: 1_763_700_000_000,
+  seq: 3,
+  machineId: "m1",
+  hostname: "web-1",
+  cpu: {
+    usage: 12.5,
+    user: 8,
+    system: 3,
+    iowait: 0.5,
+    steal: 0,
+    nice: 1,
+    irq: 0,
+    softirq: 0.2,
+    cores: [10, null, 15],
+  },
+  mem: {
+    total: 1000,
+    used: 400,
+    available: 600,
+    cached: 100,
+    buffers: 10,
+    usedPct: 40,
+    swapTotal: 50,
+    swapUsed: 5,
+  },
+  load: { "1": 0.5, "5": 0.4, "15": 0.3 },
+  disks: [{
+    name: "nvme0n1",
+    readBps: 1,
+    writeBps: 2,
+    readIops: null,
+    writeIops: 4,
+    utilPct: 5,
+  }],
+  filesystems: [{ mount: "/var/lib:x", fstype: "ext4", size: 10, used: 5, usedPct: 50 }],
+  net: [{
+    iface: "eth0",
+    rxBps: 1,
+    txBps: 2,
+    rxPps: 3,
+    txPps: 4,
+    rxErrors: 0,
+    txErrors: 0,
+    rxDrops: 1,
+  }],
+  pressure: {
+    cpu: { some10: 1, some60: 1, some300: 1 },
+    io: { some10: 2, some60: 2, some300: 2, full10: 3 },
+  },
+  temps: [{ sensor: "coretemp", label: "Core 0", celsius: 51 }],
+  uptime: 3600,
+  procs: 120,
+  procsRunning: 2,
+};
+
+Deno.test("the browser flattens a sample to the same keys and values as the master", () => {
+  assert.deepEqual(
+    [...flattenSample(SAMPLE)].sort(),
+    [...flattenOnMaster(SAMPLE)].sort(),
+  );
+});
+
+Deno.test("the browser knows the unit of every metric in the catalogue", () => {
+  for (const m of SCALAR_METRICS) assert.equal(unitOf(m.key), m.unit, m.key);
+  for (const [family, fields] of Object.entries(DEVICE_METRICS)) {
+    for (const f of fields) {
+      assert.equal(unitOf(`${family}:a:b:${f.key}`), f.unit, `${family} ${f.key}`);
+    }
+  }
+});
+
+Deno.test("values are formatted with binary units and short durations", () => {
+  assert.equal(fmtBytes(1536), "1.5 KiB");
+  assert.equal(fmtBps(5 * 2 ** 20), "5 MiB/s");
+  assert.equal(fmtBytes(0), "0 B");
+  assert.equal(fmtPct(99.44), "99 %");
+  assert.equal(fmtPct(null), "–");
+  assert.equal(fmtDuration(90061), "1 d 1 h");
+  assert.equal(fmtDuration(42), "42 s");
+});
+
+Deno.test("a machine route survives ids with slashes and question marks", () => {
+  const hash = machineHash("a/b?c", { range: "6h", from: 5, to: "" });
+  const route = parseRoute(hash);
+  assert.equal(route.page, "machine");
+  assert.equal(route.id, "a/b?c");
+  assert.equal(route.params.get("range"), "6h");
+  assert.equal(route.params.get("from"), "5");
+  assert.equal(route.params.has("to"), false);
+  assert.equal(parseRoute(routeHash("/anomalies", { machine: "x" })).page, "anomalies");
+  assert.equal(parseRoute("").page, "fleet");
+});
+
+Deno.test("a tick updates known machines and names the unknown ones", () => {
+  const fleet = createFleet();
+  fleet.load([{ id: "a", name: "a", online: false, anomaly: { score: null, anomalous: false } }]);
+  const unknown = fleet.applyTick({
+    ts: 1000,
+    machines: [
+      { id: "a", ts: 1000, cpu: 50, mem: 20, diskBps: 1, netBps: 2, score: 0.9, anomalous: true },
+      { id: "b", ts: 1000, cpu: 1 },
+    ],
+  });
+  assert.deepEqual(unknown, ["b"]);
+  const a = fleet.machines.get("a")!;
+  assert.equal(statusOf(a), "anomalous");
+  assert.equal(a.cpu, 50);
+  assert.deepEqual(a.sparkV, [50]);
+});
+
+Deno.test("sparkline history keeps only the last 15 minutes, in time order", () => {
+  const fleet = createFleet();
+  fleet.load([{ id: "a", name: "a", online: true }]);
+  const m = fleet.machines.get("a")!;
+  for (let t = 0; t <= SPARK_WINDOW_MS + 200_000; t += 1000) pushSpark(m, t, 1);
+  pushSpark(m, 5, 1); // out of order: ignored
+  assert.ok(m.sparkT[0] >= 200_000 - 65_000, `oldest kept ${m.sparkT[0]}`);
+  assert.ok(m.sparkT.every((t, i) => i === 0 || t > m.sparkT[i - 1]));
+});
+
+Deno.test("a machine gets one chart per metric family it reports", () => {
+  const keys = new Set(flattenOnMaster(SAMPLE).keys());
+  keys.add("anomaly.score");
+  const ids = chartSpecs(keys, false).map((s) => s.id);
+  assert.deepEqual(ids, [
+    "cpu",
+    "mem",
+    "load",
+    "disk",
+    "diskutil",
+    "net",
+    "fs",
+    "pressure",
+    "temp",
+    "score",
+  ]);
+  assert.ok(chartSpecs(keys, true).some((s) => s.id === "cores"));
+  const fs = chartSpecs(keys, false).find((s) => s.id === "fs")!;
+  assert.deepEqual(fs.series.map((s) => s.label), ["/var/lib:x"]);
+});
+
+Deno.test("a zoomed route wins over its preset; live is the last 5 minutes", () => {
+  const now = 10_000_000;
+  const zoom = resolveRange(new URLSearchParams("range=6h&from=100&to=200"), now);
+  assert.deepEqual(zoom, { preset: "6h", from: 100, to: 200, live: false, zoomed: true });
+  const live = resolveRange(new URLSearchParams("range=live"), now);
+  assert.equal(live.live, true);
+  assert.equal(live.to - live.from, 5 * 60e3);
+  assert.equal(resolveRange(new URLSearchParams("range=bogus"), now).preset, "1h");
+});
