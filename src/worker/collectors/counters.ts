@@ -6,20 +6,17 @@ const TWO_64 = 2 ** 64;
 /**
  * How much a monotonically increasing kernel counter grew from `previous` to `current`.
  *
- * A counter that went down either wrapped (32-bit or 64-bit) or was reset (device re-created,
- * driver reloaded). A wrap is assumed only when the wrapped distance is less than half the
- * counter's range; anything else is a reset, for which the growth is unknown: `null`.
- * Never negative.
+ * A counter that went down either wrapped or was reset (device re-created, driver reloaded).
+ * Taking a reset for a wrap would invent a burst, so a wrap is assumed only when the counter
+ * was in the top quarter of its range (32-bit, or 64-bit above 2^32) and is now in the bottom
+ * quarter; anything else is a reset, whose growth is unknown: `null`. Never negative.
  */
 export function counterDelta(previous: number, current: number): number | null {
   if (!Number.isFinite(previous) || !Number.isFinite(current)) return null;
   if (current >= previous) return current - previous;
-  if (previous < TWO_32) {
-    const wrapped = TWO_32 - previous + current;
-    return wrapped < TWO_32 / 2 ? wrapped : null;
-  }
-  const wrapped = TWO_64 - previous + current;
-  return wrapped < TWO_64 / 2 ? wrapped : null;
+  const range = previous < TWO_32 ? TWO_32 : TWO_64;
+  if (previous >= range * 0.75 && current < range * 0.25) return range - previous + current;
+  return null;
 }
 
 /** Per-second rate of a counter over `elapsedMs`; `null` when unknown (reset, no time passed). */

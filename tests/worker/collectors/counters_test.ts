@@ -22,6 +22,8 @@ Deno.test("counterDelta() calls a counter that fell back to near zero a reset: n
   assert.equal(counterDelta(1_000_000, 12), null);
   assert.equal(counterDelta(2 ** 40, 3), null);
   assert.equal(counterDelta(Number.NaN, 3), null);
+  // half way up a 32-bit range and back to small: more likely a reset than a wrap
+  assert.equal(counterDelta(3_000_000_000, 10), null);
 });
 
 Deno.test("counterRate() is per second over the elapsed milliseconds", () => {
