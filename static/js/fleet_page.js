@@ -292,6 +292,7 @@ export function mountFleetPage(root, route, ctx) {
       table.setRows(rows);
     } else table.refresh();
 
+    chartsHost.hidden = ctx.loaded() && all.length === 0;
     if (!ctx.loaded()) replaceChildren(message, stateBox("loading", "Loading machines…"));
     else if (all.length === 0) showEmpty();
     else if (rows.length === 0) {
