@@ -50,19 +50,50 @@ export async function binarySource(config: ServiceConfig): Promise<string> {
   return await Deno.realPath(path);
 }
 
-function checkCanApply(config: ServiceConfig): void {
+/** What `checkCanApply` looks at on the running system. */
+export interface HostFacts {
+  os: string;
+  /** Null on Windows. */
+  uid: number | null;
+  /** Whether /run/systemd/system exists (systemd is PID 1). */
+  systemdRunning: boolean;
+}
+
+/**
+ * Refuses, before anything is written, to change a system that cannot take the service: another
+ * platform, no root, or (install on Linux) no running systemd. Nothing to check under --root.
+ */
+export function checkCanApply(config: ServiceConfig, host: HostFacts): void {
   if (config.root !== undefined) return;
-  if (config.platform !== Deno.build.os) {
+  if (config.platform !== host.os) {
     throw new UsageError(
-      `--platform ${config.platform} on ${Deno.build.os} only goes with --dry-run or --root`,
+      `--platform ${config.platform} on ${host.os} only goes with --dry-run or --root`,
     );
   }
-  const uid = Deno.build.os === "windows" ? null : Deno.uid();
-  if (uid !== null && uid !== 0) {
+  if (host.uid !== null && host.uid !== 0) {
     throw new Error(
       `${config.role} ${config.action} writes system files: run it as root (sudo gridmon ${config.role} ${config.action} ...)`,
     );
   }
+  if (config.platform === "linux" && config.action === "install" && !host.systemdRunning) {
+    throw new Error(
+      `systemd is not running on this machine (no /run/systemd/system), so there is no service to install; start \`gridmon ${config.role}\` from this system's init instead`,
+    );
+  }
+}
+
+async function hostFacts(): Promise<HostFacts> {
+  let systemdRunning = false;
+  try {
+    systemdRunning = (await Deno.stat("/run/systemd/system")).isDirectory;
+  } catch {
+    // absent
+  }
+  return {
+    os: Deno.build.os,
+    uid: Deno.build.os === "windows" ? null : Deno.uid(),
+    systemdRunning,
+  };
 }
 
 async function checkRoot(root: string | undefined): Promise<void> {
@@ -94,7 +125,7 @@ export async function serviceMain(
     console.log(describePlan(plan, [config.token]));
     return;
   }
-  checkCanApply(config);
+  checkCanApply(config, await hostFacts());
   await applyPlan(plan, { root: config.root });
   for (const note of plan.notes) console.error(note);
 }

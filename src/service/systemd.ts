@@ -88,7 +88,7 @@ export function systemdUnit(options: UnitOptions): string {
     "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK",
     "SystemCallArchitectures=native",
     "SystemCallFilter=@system-service",
-    "SystemCallFilter=~@privileged @resources",
+    "SystemCallFilter=~@privileged",
     "SystemCallErrorNumber=EPERM",
     "# Not MemoryDenyWriteExecute=yes: V8's JIT compiler needs writable executable memory.",
     "",

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { applyPlan, rootedPath } from "../../src/service/apply.ts";
 import type { Plan } from "../../src/service/plan.ts";
+import { UsageError } from "../../src/cli/errors.ts";
+import { parseServiceArgs } from "../../src/cli/service_args.ts";
+import { checkCanApply, type HostFacts } from "../../src/service/main.ts";
 
 function recorder(codes: Record<string, number> = {}) {
   const ran: string[] = [];
@@ -120,4 +123,42 @@ Deno.test("applyPlan() writes a secret file that is never wider than its mode", 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+const LINUX_INSTALL = parseServiceArgs(
+  "worker",
+  "install",
+  ["--master", "h", "--token", "abcdefgh12"],
+  {},
+  "linux",
+);
+const ROOT_ON_SYSTEMD: HostFacts = { os: "linux", uid: 0, systemdRunning: true };
+
+Deno.test("checkCanApply() lets root install where systemd runs", () => {
+  checkCanApply(LINUX_INSTALL, ROOT_ON_SYSTEMD);
+});
+
+Deno.test("checkCanApply() refuses before writing: not root, no systemd, another platform", () => {
+  assert.throws(
+    () => checkCanApply(LINUX_INSTALL, { ...ROOT_ON_SYSTEMD, uid: 1000 }),
+    /run it as root \(sudo gridmon worker install/,
+  );
+  assert.throws(
+    () => checkCanApply(LINUX_INSTALL, { ...ROOT_ON_SYSTEMD, systemdRunning: false }),
+    /systemd is not running on this machine/,
+  );
+  assert.throws(
+    () => checkCanApply(LINUX_INSTALL, { os: "darwin", uid: 0, systemdRunning: false }),
+    (error) => error instanceof UsageError && /--platform linux on darwin/.test(error.message),
+  );
+});
+
+Deno.test("checkCanApply() lets uninstall go on without systemd, and checks nothing under --root", () => {
+  const uninstall = parseServiceArgs("worker", "uninstall", [], {}, "linux");
+  checkCanApply(uninstall, { ...ROOT_ON_SYSTEMD, systemdRunning: false });
+  checkCanApply({ ...LINUX_INSTALL, root: "/tmp/x" }, {
+    os: "windows",
+    uid: 1000,
+    systemdRunning: false,
+  });
 });
