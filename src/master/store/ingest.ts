@@ -1,0 +1,343 @@
+/**
+ * The write side: machines, raw rows and rollups.
+ *
+ * Rollups: each machine's current minute is aggregated in memory (`MachineState.acc`). When a
+ * row of a later minute arrives, or the machine has sent nothing for IDLE_CLOSE_MS, the minute
+ * is closed: its min/max/sum/count rows are upserted into `rollup_minute`, merged into the
+ * hour's rows in `rollup_hour`, and added to `fleet_minute`, in the same transaction as the
+ * raw row that closed it. Rows of a minute already closed (a late replay) are merged straight
+ * into the tables. The open minute is only in memory and in the raw rows, so after a crash
+ * `loadState` rebuilds it from the raw rows (the machine row remembers which minute was open).
+ */
+import { flattenSample } from "../../protocol/metrics.ts";
+import type { IngestRow, MachineInfo, MachineRow } from "./store_types.ts";
+import { addValue, type Agg, bucketOf, HOUR_MS, MINUTE_MS } from "./rollup.ts";
+import { fleetContribution } from "./fleet.ts";
+import {
+  layoutIdxFor,
+  loadState,
+  type MachineState,
+  newMachineState,
+  seriesIdxFor,
+  type StoreContext,
+} from "./store_state.ts";
+import { storedValue } from "./value_codec.ts";
+
+/** A machine silent this long gets its open minute written to the rollup tables. */
+export const IDLE_CLOSE_MS = 2 * MINUTE_MS;
+/** How often a machine's latest sample is saved as JSON (always on close). */
+export const LATEST_SAVE_EVERY_MS = 30_000;
+/** How often `write` looks for such machines. */
+const SWEEP_EVERY_MS = 10_000;
+
+/** Runs `fn` in one IMMEDIATE transaction; on failure rolls back and reloads the state. */
+export function inTransaction<T>(ctx: StoreContext, fn: () => T): T {
+  ctx.db.exec("BEGIN IMMEDIATE");
+  try {
+    const out = fn();
+    ctx.db.exec("COMMIT");
+    return out;
+  } catch (error) {
+    if (ctx.db.isTransaction) ctx.db.exec("ROLLBACK");
+    loadState(ctx);
+    throw error;
+  }
+}
+
+function checkInfo(info: MachineInfo): void {
+  if (typeof info.id !== "string" || info.id.length === 0) {
+    throw new TypeError("Cannot register a machine without an id");
+  }
+}
+
+/** Inserts or updates a machine (first seen is kept, last seen only moves forward). */
+export function registerMachine(ctx: StoreContext, info: MachineInfo, now: number): MachineRow {
+  checkInfo(info);
+  const existing = ctx.machines.get(info.id);
+  const name = info.name?.trim() || info.hostname?.trim() || "";
+  if (existing) {
+    const row = existing.row;
+    const lastSeen = Math.max(row.lastSeen, now);
+    const finalName = name || row.name;
+    ctx.st.updateMachineInfo.run(
+      finalName,
+      info.hostname,
+      info.os,
+      info.osName ?? null,
+      info.kernel ?? null,
+      info.arch,
+      info.cores,
+      info.memTotal,
+      info.agentVersion,
+      info.intervalMs,
+      lastSeen,
+      existing.idx,
+    );
+    existing.row = { ...row, ...info, name: finalName, lastSeen };
+    return { ...existing.row };
+  }
+  const idx = Number(
+    ctx.st.insertMachine.run(
+      info.id,
+      name,
+      info.hostname,
+      info.os,
+      info.osName ?? null,
+      info.kernel ?? null,
+      info.arch,
+      info.cores,
+      info.memTotal,
+      info.agentVersion,
+      info.intervalMs,
+      now,
+      now,
+    ).lastInsertRowid,
+  );
+  const row: MachineRow = { ...info, name, firstSeen: now, lastSeen: now, lastSeq: -1 };
+  if (!name) {
+    row.name = `machine_${idx}`;
+    ctx.st.updateMachineInfo.run(
+      row.name,
+      info.hostname,
+      info.os,
+      info.osName ?? null,
+      info.kernel ?? null,
+      info.arch,
+      info.cores,
+      info.memTotal,
+      info.agentVersion,
+      info.intervalMs,
+      now,
+      idx,
+    );
+  }
+  const state = newMachineState(idx, row, ctx.now());
+  ctx.machines.set(info.id, state);
+  ctx.byIdx.set(idx, state);
+  return { ...row };
+}
+
+/** Moves last-seen times forward, in one transaction. */
+export function touchMachines(ctx: StoreContext, lastSeen: Map<string, number>): void {
+  inTransaction(ctx, () => {
+    for (const [id, t] of lastSeen) {
+      const state = ctx.machines.get(id);
+      if (!state || !(t > state.row.lastSeen)) continue;
+      state.row.lastSeen = t;
+      ctx.st.touchMachine.run(t, state.idx);
+    }
+  });
+}
+
+/** Writes a minute's aggregates of one machine into the minute, hour and fleet tables. */
+function writeAggregates(
+  ctx: StoreContext,
+  machine: number,
+  minute: number,
+  acc: Map<number, Agg>,
+): void {
+  const hour = bucketOf(minute, HOUR_MS);
+  const { upsertMinute, upsertHour, upsertFleet } = ctx.st;
+  for (const [series, a] of acc) {
+    upsertMinute.run(machine, minute, series, a.min, a.max, a.sum, a.count);
+    upsertHour.run(machine, hour, series, a.min, a.max, a.sum, a.count);
+  }
+  const c = fleetContribution(ctx.catalog, acc);
+  upsertFleet.run(
+    minute,
+    c.cpuSum,
+    c.cpuCount,
+    c.cpuMax,
+    c.memSum,
+    c.memCount,
+    c.memMax,
+    c.netRx,
+    c.netTx,
+    c.diskRead,
+    c.diskWrite,
+  );
+}
+
+/** Writes the machine's open minute to the tables (the caller persists the machine row). */
+export function closeMinute(ctx: StoreContext, state: MachineState): void {
+  if (state.openMinute === null) return;
+  writeAggregates(ctx, state.idx, state.openMinute, state.acc);
+  state.minuteFloor = state.openMinute + MINUTE_MS;
+  state.openMinute = null;
+  state.acc = new Map();
+  state.dirty = true;
+}
+
+/** Closes the open minute of every machine silent for IDLE_CLOSE_MS. */
+export function closeIdleMinutes(ctx: StoreContext, now: number): MachineState[] {
+  const closed: MachineState[] = [];
+  for (const state of ctx.machines.values()) {
+    if (state.openMinute !== null && now - state.lastReceived > IDLE_CLOSE_MS) {
+      closeMinute(ctx, state);
+      closed.push(state);
+    }
+  }
+  return closed;
+}
+
+/**
+ * Saves a machine's last seq and minute bookkeeping, and its latest sample as JSON when `force`
+ * or when the saved one is LATEST_SAVE_EVERY_MS old (writing ~2 KB of JSON per machine per
+ * flush cost a third of the ingest throughput). After a crash, `loadState` rebuilds a newer
+ * latest sample from the newest raw row.
+ */
+export function persistMachine(ctx: StoreContext, state: MachineState, force = false): void {
+  const latest = state.latest;
+  const now = ctx.now();
+  if (latest && (force || now - state.latestSavedAt >= LATEST_SAVE_EVERY_MS)) {
+    ctx.st.saveLatest.run(
+      state.idx,
+      state.latestTs,
+      JSON.stringify(latest.sample),
+      latest.verdict ? JSON.stringify(latest.verdict) : null,
+    );
+    state.latestSavedAt = now;
+  }
+  ctx.st.updateMachineBuckets.run(
+    state.row.lastSeq,
+    state.openMinute,
+    state.minuteFloor,
+    state.idx,
+  );
+  state.dirty = false;
+}
+
+function layoutOf(ctx: StoreContext, state: MachineState, flat: Map<string, number>): number {
+  const cached = state.layoutKeys;
+  if (cached !== null && cached.length === flat.size) {
+    let i = 0;
+    let same = true;
+    for (const key of flat.keys()) {
+      if (key !== cached[i++]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return state.layout;
+  }
+  const keys = [...flat.keys()];
+  const series = keys.map((key) => seriesIdxFor(ctx, key));
+  state.layout = layoutIdxFor(ctx, series);
+  state.layoutKeys = keys;
+  state.layoutSeries = series;
+  return state.layout;
+}
+
+interface LateMinute {
+  machine: number;
+  minute: number;
+  acc: Map<number, Agg>;
+}
+
+function machineFor(ctx: StoreContext, row: IngestRow): MachineState {
+  const known = ctx.machines.get(row.machineId);
+  if (known) return known;
+  const hostname = row.sample.hostname;
+  registerMachine(ctx, {
+    id: row.machineId,
+    name: hostname,
+    hostname,
+    os: "",
+    arch: "",
+    cores: 0,
+    memTotal: 0,
+    agentVersion: "",
+    intervalMs: 0,
+  }, row.receivedAt);
+  return ctx.machines.get(row.machineId)!;
+}
+
+/**
+ * Whether a row at or below the machine's last seq is already stored. Workers send in order,
+ * so only replays land here: a replayed sample has its original time, unless that was clamped
+ * (then its seq is in raw_skewed).
+ */
+function isStored(ctx: StoreContext, machine: number, row: IngestRow): boolean {
+  const { ts, seq } = row.sample;
+  if (ctx.st.rawHas.get(machine, ts, seq) !== undefined) return true;
+  return ctx.st.skewedHas.get(machine, seq) !== undefined;
+}
+
+function writeRow(
+  ctx: StoreContext,
+  row: IngestRow,
+  touched: Set<MachineState>,
+  late: Map<string, LateMinute>,
+): void {
+  const state = machineFor(ctx, row);
+  const s = row.sample;
+  const flat = flattenSample(s);
+  const score = row.verdict?.score;
+  if (typeof score === "number" && Number.isFinite(score)) flat.set("anomaly.score", score);
+  const layout = layoutOf(ctx, state, flat);
+  const w = ctx.writer;
+  w.reset();
+  for (const v of flat.values()) w.push(v);
+  if (s.seq <= state.row.lastSeq && isStored(ctx, state.idx, row)) return;
+  const flags = (row.clockSkewed ? 1 : 0) | (row.verdict?.anomalous ? 2 : 0);
+  const inserted = ctx.st.insertRaw.run(
+    state.idx,
+    s.ts,
+    s.seq,
+    row.receivedAt - s.ts,
+    flags,
+    row.verdict?.reason ?? null,
+    layout,
+    w.bytes(),
+  );
+  if (inserted.changes === 0) return;
+  if (row.clockSkewed) ctx.st.insertSkewed.run(state.idx, s.seq, s.ts);
+  if (row.receivedAt > state.lastReceived) state.lastReceived = row.receivedAt;
+  if (s.seq > state.row.lastSeq) state.row.lastSeq = s.seq;
+  if (s.ts >= state.latestTs) {
+    state.latest = { sample: s, verdict: row.verdict ?? null };
+    state.latestTs = s.ts;
+  }
+  touched.add(state);
+
+  const minute = bucketOf(s.ts, MINUTE_MS);
+  let acc: Map<number, Agg>;
+  if (minute < (state.openMinute ?? state.minuteFloor)) {
+    const key = `${state.idx}:${minute}`;
+    let l = late.get(key);
+    if (!l) late.set(key, l = { machine: state.idx, minute, acc: new Map() });
+    acc = l.acc;
+  } else {
+    if (state.openMinute !== null && minute > state.openMinute) closeMinute(ctx, state);
+    if (state.openMinute === null) state.openMinute = minute;
+    acc = state.acc;
+  }
+  const series = state.layoutSeries;
+  let i = 0;
+  for (const v of flat.values()) addValue(acc, series[i++], storedValue(v));
+}
+
+/**
+ * Stores rows in one transaction, skipping (machine, seq) pairs already stored. Returns, for
+ * every machine in `rows`, the highest sequence number committed.
+ */
+export function writeRows(ctx: StoreContext, rows: readonly IngestRow[]): Map<string, number> {
+  const now = ctx.now();
+  inTransaction(ctx, () => {
+    const touched = new Set<MachineState>();
+    if (now - ctx.lastSweep >= SWEEP_EVERY_MS) {
+      ctx.lastSweep = now;
+      for (const state of closeIdleMinutes(ctx, now)) touched.add(state);
+    }
+    const late = new Map<string, LateMinute>();
+    for (const row of rows) writeRow(ctx, row, touched, late);
+    for (const l of late.values()) writeAggregates(ctx, l.machine, l.minute, l.acc);
+    for (const state of touched) persistMachine(ctx, state);
+  });
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    const state = ctx.machines.get(row.machineId);
+    if (state) out.set(row.machineId, state.row.lastSeq);
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * Retention: deletes rows older than each tier's retention, oldest first, in statements of at
+ * most RETENTION_CHUNK_ROWS rows (each its own short transaction) and at most
+ * `ctx.retentionMaxRows` rows per call, so a pass never holds the write lock for long.
+ *
+ * How the master should run it: call `store.applyRetention(Date.now())` every 10 s; when a call
+ * returns the full budget (more is due, e.g. after a long downtime or a shorter retention),
+ * call again on the next tick of the event loop (`setTimeout(..., 0)`) so ingest runs in
+ * between. At 1,000 machines at 1 s about 1,000 raw and 1,000 rollup rows expire per second,
+ * well under the default budget of 50,000 rows per 10 s.
+ */
+import type { StatementSync } from "node:sqlite";
+import type { StoreContext } from "./store_state.ts";
+
+/** Most rows one DELETE statement removes. */
+export const RETENTION_CHUNK_ROWS = 5_000;
+/** Default most rows one `applyRetention` call removes. */
+export const RETENTION_MAX_ROWS_PER_CALL = 50_000;
+
+interface TierStatements {
+  chunk: StatementSync;
+  oldest: StatementSync;
+  hasExpired: StatementSync;
+}
+
+function deleteMachineTier(
+  s: TierStatements,
+  machine: number,
+  cutoff: number,
+  budget: number,
+): number {
+  let deleted = 0;
+  while (deleted < budget && s.hasExpired.get(machine, cutoff) !== undefined) {
+    const limit = Math.min(RETENTION_CHUNK_ROWS, budget - deleted);
+    let n = Number(s.chunk.run(machine, cutoff, limit).changes);
+    // Every row of the chunk shares one time (a burst clamped to one receive time): take that
+    // one time step whole so the pass always moves on.
+    if (n === 0) n = Number(s.oldest.run(machine, cutoff).changes);
+    if (n === 0) break;
+    deleted += n;
+  }
+  return deleted;
+}
+
+/** Deletes expired rows of every tier; returns how many rows were deleted. */
+export function applyRetention(ctx: StoreContext, now: number): number {
+  if (!Number.isFinite(now)) throw new RangeError(`now must be a time in ms, got ${now}`);
+  const { st, retention } = ctx;
+  const tiers: [TierStatements, number][] = [
+    [
+      { chunk: st.rawChunkDelete, oldest: st.rawOldestDelete, hasExpired: st.rawHasExpired },
+      now - retention.raw,
+    ],
+    [
+      {
+        chunk: st.minuteChunkDelete,
+        oldest: st.minuteOldestDelete,
+        hasExpired: st.minuteHasExpired,
+      },
+      now - retention.minute,
+    ],
+    [
+      { chunk: st.hourChunkDelete, oldest: st.hourOldestDelete, hasExpired: st.hourHasExpired },
+      now - retention.hour,
+    ],
+  ];
+  const budget = ctx.retentionMaxRows;
+  let deleted = 0;
+  const machines = [...ctx.byIdx.keys()].sort((a, b) => a - b);
+  // Start where the last pass stopped, so a tight budget still reaches every machine.
+  const first = Math.max(0, machines.findIndex((m) => m >= ctx.retentionCursor));
+  for (const [statements, cutoff] of tiers) {
+    for (let k = 0; k < machines.length && deleted < budget; k++) {
+      const machine = machines[(first + k) % machines.length];
+      deleted += deleteMachineTier(statements, machine, cutoff, budget - deleted);
+      if (deleted >= budget) ctx.retentionCursor = machine;
+    }
+  }
+  while (deleted < budget) {
+    const n = Number(
+      st.skewedChunkDelete.run(
+        now - retention.raw,
+        Math.min(RETENTION_CHUNK_ROWS, budget - deleted),
+      )
+        .changes,
+    );
+    deleted += n;
+    if (n === 0) break;
+  }
+  // The fleet rows and closed anomaly events are kept as long as the hour tier.
+  const longest = now - retention.hour;
+  while (deleted < budget) {
+    const limit = Math.min(RETENTION_CHUNK_ROWS, budget - deleted);
+    let n = Number(st.deleteFleet.run(longest, limit).changes);
+    if (n < limit) n += Number(st.deleteAnomalies.run(longest, limit - n).changes);
+    deleted += n;
+    if (n === 0) break;
+  }
+  return deleted;
+}

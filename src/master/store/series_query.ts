@@ -1,0 +1,231 @@
+/**
+ * Per-machine series: raw rows aggregated in JS (their values are in a compact blob), rollups
+ * aggregated in SQL (GROUP BY bucket, series), plus the machine's open minute from memory.
+ */
+import type { SeriesQuery, SeriesResult } from "./store_types.ts";
+import { type Agg, bucketOf, HOUR_MS } from "./rollup.ts";
+import {
+  type BucketPlan,
+  checkRange,
+  planBuckets,
+  type Tier,
+  TIER_RESOLUTION,
+  tierFallbacks,
+  tierForRange,
+} from "./series_plan.ts";
+import { decodeRow, type MachineState, type StoreContext } from "./store_state.ts";
+
+/** The series query with an optional forced tier (no fallback then). */
+export interface SeriesQueryWithTier extends SeriesQuery {
+  tier?: Tier;
+}
+
+/** Per-bucket aggregates of one metric. */
+interface Column {
+  min: Float64Array;
+  max: Float64Array;
+  sum: Float64Array;
+  count: Float64Array;
+}
+
+function newColumn(n: number): Column {
+  return {
+    min: new Float64Array(n).fill(Infinity),
+    max: new Float64Array(n).fill(-Infinity),
+    sum: new Float64Array(n),
+    count: new Float64Array(n),
+  };
+}
+
+/** Whether `key` passes the `metrics` filter (exact keys or prefixes ending in ':'). */
+export function metricFilter(metrics: string[] | undefined): (key: string) => boolean {
+  if (metrics === undefined) return () => true;
+  const exact = new Set(metrics.filter((m) => !m.endsWith(":")));
+  const prefixes = metrics.filter((m) => m.endsWith(":"));
+  return (key) => exact.has(key) || prefixes.some((p) => key.startsWith(p));
+}
+
+function openMinuteAgg(
+  state: MachineState,
+  tier: Tier,
+): { bucket: number; acc: Map<number, Agg> } | null {
+  if (state.openMinute === null || state.acc.size === 0) return null;
+  if (tier === "minute") return { bucket: state.openMinute, acc: state.acc };
+  if (tier === "hour") return { bucket: bucketOf(state.openMinute, HOUR_MS), acc: state.acc };
+  return null;
+}
+
+function tierHasData(ctx: StoreContext, state: MachineState, tier: Tier, from: number, to: number) {
+  if (tier === "raw") return ctx.st.rawExists.get(state.idx, from, to) !== undefined;
+  const res = TIER_RESOLUTION[tier];
+  const lo = bucketOf(from, res);
+  const open = openMinuteAgg(state, tier);
+  if (open && open.bucket >= lo && open.bucket <= to) return true;
+  const stmt = tier === "minute" ? ctx.st.minuteExists : ctx.st.hourExists;
+  return stmt.get(state.idx, lo, to) !== undefined;
+}
+
+function pickTier(
+  ctx: StoreContext,
+  state: MachineState | undefined,
+  query: SeriesQueryWithTier,
+): Tier {
+  if (query.tier !== undefined) {
+    if (!(query.tier in TIER_RESOLUTION)) {
+      throw new RangeError(`tier must be raw, minute or hour, got ${String(query.tier)}`);
+    }
+    return query.tier;
+  }
+  const chosen = tierForRange(query.to - query.from);
+  if (!state) return chosen;
+  for (const tier of tierFallbacks(chosen)) {
+    if (tierHasData(ctx, state, tier, query.from, query.to)) return tier;
+  }
+  return chosen;
+}
+
+function collectRaw(
+  ctx: StoreContext,
+  state: MachineState,
+  plan: BucketPlan,
+  from: number,
+  to: number,
+  wanted: (key: string) => boolean,
+  columns: Map<number, Column>,
+): void {
+  const slotsByLayout = new Map<number, (Column | null)[]>();
+  const stmt = ctx.st.rawRange;
+  const { start, step, count } = plan;
+  for (const row of stmt.iterate(state.idx, from, to)) {
+    const { ts, layout, vals } = row as { ts: number; layout: number; vals: Uint8Array };
+    const series = decodeRow(ctx, layout, vals);
+    let slots = slotsByLayout.get(layout);
+    if (!slots) {
+      slots = series.map((s) => {
+        if (!wanted(ctx.catalog.seriesKeys.get(s)!)) return null;
+        let col = columns.get(s);
+        if (!col) columns.set(s, col = newColumn(count));
+        return col;
+      });
+      slotsByLayout.set(layout, slots);
+    }
+    const bi = Math.floor((ts - start) / step);
+    const values = ctx.decodeBuf;
+    for (let i = 0; i < slots.length; i++) {
+      const col = slots[i];
+      if (col === null) continue;
+      const v = values[i];
+      if (v < col.min[bi]) col.min[bi] = v;
+      if (v > col.max[bi]) col.max[bi] = v;
+      col.sum[bi] += v;
+      col.count[bi]++;
+    }
+  }
+}
+
+function addToColumn(col: Column, bi: number, a: Agg): void {
+  if (a.min < col.min[bi]) col.min[bi] = a.min;
+  if (a.max > col.max[bi]) col.max[bi] = a.max;
+  col.sum[bi] += a.sum;
+  col.count[bi] += a.count;
+}
+
+function collectRollup(
+  ctx: StoreContext,
+  state: MachineState,
+  tier: "minute" | "hour",
+  plan: BucketPlan,
+  from: number,
+  to: number,
+  metrics: string[] | undefined,
+  wanted: (key: string) => boolean,
+  columns: Map<number, Column>,
+): void {
+  const lo = bucketOf(from, TIER_RESOLUTION[tier]);
+  const { start, step, count } = plan;
+  const column = (series: number) => {
+    let col = columns.get(series);
+    if (!col) columns.set(series, col = newColumn(count));
+    return col;
+  };
+  let rows: Iterable<unknown>;
+  if (metrics === undefined) {
+    const stmt = tier === "minute" ? ctx.st.minuteGrouped : ctx.st.hourGrouped;
+    rows = stmt.iterate(start, step, state.idx, lo, to);
+  } else {
+    const ids = [...ctx.catalog.seriesKeys].filter(([, k]) => wanted(k)).map(([s]) => s);
+    const stmt = tier === "minute" ? ctx.st.minuteGroupedFiltered : ctx.st.hourGroupedFiltered;
+    rows = stmt.iterate(start, step, state.idx, lo, to, JSON.stringify(ids));
+  }
+  for (const row of rows) {
+    const r = row as {
+      bi: number;
+      series: number;
+      lo: number;
+      hi: number;
+      total: number;
+      n: number;
+    };
+    if (r.bi < 0 || r.bi >= count) continue;
+    addToColumn(column(r.series), r.bi, { min: r.lo, max: r.hi, sum: r.total, count: r.n });
+  }
+  const open = openMinuteAgg(state, tier);
+  if (open && open.bucket >= lo && open.bucket <= to) {
+    const bi = Math.floor((open.bucket - start) / step);
+    if (bi >= 0 && bi < count) {
+      for (const [s, a] of open.acc) {
+        if (wanted(ctx.catalog.seriesKeys.get(s)!)) addToColumn(column(s), bi, a);
+      }
+    }
+  }
+}
+
+/** One machine's series over [from, to], downsampled to at most `points` buckets. */
+export function querySeries(
+  ctx: StoreContext,
+  machineId: string,
+  query: SeriesQueryWithTier,
+): SeriesResult {
+  const { from, to, points } = query;
+  checkRange(from, to, points);
+  if (query.metrics !== undefined && !Array.isArray(query.metrics)) {
+    throw new TypeError("metrics must be an array of keys or prefixes");
+  }
+  const state = ctx.machines.get(machineId);
+  const tier = pickTier(ctx, state, query);
+  const plan = planBuckets(from, to, points, TIER_RESOLUTION[tier]);
+  const wanted = metricFilter(query.metrics);
+  const columns = new Map<number, Column>();
+  if (state) {
+    if (tier === "raw") collectRaw(ctx, state, plan, from, to, wanted, columns);
+    else collectRollup(ctx, state, tier, plan, from, to, query.metrics, wanted, columns);
+  }
+  const result: SeriesResult = {
+    machineId,
+    from,
+    to,
+    tier,
+    stepMs: plan.step,
+    t: Array.from({ length: plan.count }, (_, i) => plan.start + i * plan.step),
+    avg: {},
+    min: {},
+    max: {},
+  };
+  for (const series of [...columns.keys()].sort((a, b) => a - b)) {
+    const col = columns.get(series)!;
+    const key = ctx.catalog.seriesKeys.get(series)!;
+    const avg: (number | null)[] = new Array(plan.count);
+    const min: (number | null)[] = new Array(plan.count);
+    const max: (number | null)[] = new Array(plan.count);
+    for (let i = 0; i < plan.count; i++) {
+      const n = col.count[i];
+      avg[i] = n > 0 ? col.sum[i] / n : null;
+      min[i] = n > 0 ? col.min[i] : null;
+      max[i] = n > 0 ? col.max[i] : null;
+    }
+    result.avg[key] = avg;
+    result.min[key] = min;
+    result.max[key] = max;
+  }
+  return result;
+}

@@ -1,0 +1,135 @@
+/**
+ * The master's store on `node:sqlite`: one database file, WAL, one transaction per `write`.
+ * See store_db.ts (durability, SQL), ingest.ts (rollups), retention.ts (how to call
+ * `applyRetention`) and migrations.ts (schema).
+ */
+import type { Retention } from "../../cli/master_args.ts";
+import type { Store } from "./store_types.ts";
+import { openDatabase, prepareStatements } from "./store_db.ts";
+import { loadState, type StoreContext } from "./store_state.ts";
+import {
+  closeIdleMinutes,
+  inTransaction,
+  persistMachine,
+  registerMachine,
+  touchMachines,
+  writeRows,
+} from "./ingest.ts";
+import { querySeries, type SeriesQueryWithTier } from "./series_query.ts";
+import { queryFleet } from "./fleet.ts";
+import { queryScatter, recentSamples } from "./sample_query.ts";
+import { listAnomalies, openAnomaly, updateAnomaly } from "./anomaly_events.ts";
+import { applyRetention, RETENTION_MAX_ROWS_PER_CALL } from "./retention.ts";
+import { ValueWriter } from "./value_codec.ts";
+
+export interface StoreOptions {
+  /** The database file (created when missing), or ":memory:". */
+  path: string;
+  retention: Retention;
+  /** The master's clock (for tests); defaults to Date.now. */
+  now?: () => number;
+  /** Most rows one `applyRetention` call deletes (default 50,000). */
+  retentionMaxRows?: number;
+}
+
+/** The SQLite store, with `querySeries` accepting a forced `tier`. */
+export interface SqliteStore extends Store {
+  querySeries(machineId: string, query: SeriesQueryWithTier): ReturnType<Store["querySeries"]>;
+  /** Writes the WAL back into the database file (for measuring its size). */
+  checkpoint(): void;
+}
+
+function checkRetention(retention: Retention): void {
+  for (const tier of ["raw", "minute", "hour"] as const) {
+    const v = retention?.[tier];
+    if (typeof v !== "number" || !(v > 0)) {
+      throw new RangeError(
+        `Retention of the ${tier} tier must be a positive number of ms, got ${v}`,
+      );
+    }
+  }
+}
+
+/** Opens (creating and migrating as needed) the store at `options.path`. */
+export function openStore(options: StoreOptions): SqliteStore {
+  checkRetention(options.retention);
+  const maxRows = options.retentionMaxRows ?? RETENTION_MAX_ROWS_PER_CALL;
+  if (!Number.isInteger(maxRows) || maxRows < 1) {
+    throw new RangeError(`retentionMaxRows must be a positive integer, got ${maxRows}`);
+  }
+  const db = openDatabase(options.path);
+  let ctx: StoreContext;
+  try {
+    ctx = {
+      db,
+      st: prepareStatements(db),
+      retention: { ...options.retention },
+      now: options.now ?? Date.now,
+      machines: new Map(),
+      byIdx: new Map(),
+      catalog: {
+        seriesByKey: new Map(),
+        seriesKeys: new Map(),
+        seriesKind: new Map(),
+        layoutBySig: new Map(),
+        layoutSeries: new Map(),
+      },
+      writer: new ValueWriter(),
+      decodeBuf: new Float64Array(256),
+      lastSweep: -Infinity,
+      retentionCursor: 0,
+      retentionMaxRows: maxRows,
+    };
+    loadState(ctx);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  let closed = false;
+  function open(): StoreContext {
+    if (closed) throw new Error("The store is closed");
+    return ctx;
+  }
+  return {
+    registerMachine: (info, now) => registerMachine(open(), info, now),
+    getMachine(id) {
+      const state = open().machines.get(id);
+      return state ? { ...state.row } : undefined;
+    },
+    listMachines: () => [...open().machines.values()].map((s) => ({ ...s.row })),
+    touchMachines: (lastSeen) => touchMachines(open(), lastSeen),
+    write: (rows) => writeRows(open(), rows),
+    latestSamples() {
+      const out = new Map();
+      for (const state of open().machines.values()) {
+        if (state.latest) out.set(state.row.id, { ...state.latest });
+      }
+      return out;
+    },
+    recentSamples: (machineId, limit) => recentSamples(open(), machineId, limit),
+    querySeries: (machineId, query) => querySeries(open(), machineId, query),
+    queryFleetSeries: (query) => queryFleet(open(), query),
+    queryScatter: (query) => queryScatter(open(), query),
+    openAnomaly: (event) => openAnomaly(open(), event),
+    updateAnomaly: (id, patch) => updateAnomaly(open(), id, patch),
+    listAnomalies: (query) => listAnomalies(open(), query),
+    applyRetention(now) {
+      const c = open();
+      inTransaction(c, () => {
+        for (const state of closeIdleMinutes(c, c.now())) persistMachine(c, state);
+      });
+      return applyRetention(c, now);
+    },
+    checkpoint() {
+      open().db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    },
+    close() {
+      if (closed) return;
+      inTransaction(ctx, () => {
+        for (const state of ctx.machines.values()) persistMachine(ctx, state, true);
+      });
+      closed = true;
+      ctx.db.close();
+    },
+  };
+}
