@@ -2,7 +2,6 @@
  * The streaming worker: samples on every interval boundary, numbers and spools each sample, and
  * lets the connection stream the spool to the master. Sampling never waits for the network.
  */
-import { SampleSchema } from "../protocol/sample.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { GRIDMON_VERSION } from "../version.ts";
 import type { Backoff } from "./backoff.ts";
@@ -36,8 +35,14 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-function isValidSample(value: unknown): boolean {
-  return SampleSchema.safeParse(value).success;
+/**
+ * After the master rejected a frame: checks the held samples with the protocol's schema (loaded
+ * only now, zod being heavy for a worker that otherwise never needs it) and forgets the invalid.
+ */
+async function removeInvalidSamples(spool: Spool, log: (message: string) => void): Promise<void> {
+  const { SampleSchema } = await import("../protocol/sample.ts");
+  const removed = await spool.removeInvalid((value) => SampleSchema.safeParse(value).success);
+  if (removed > 0) log(`spool: removed ${removed} samples the master cannot accept`);
 }
 
 /** Starts sampling and streaming. Rejects when the spool or host info cannot be read. */
@@ -48,7 +53,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     dir: options.spoolDir,
     maxBytes: options.spoolMaxBytes,
     log,
-    isValidSample,
     syncIntervalMs: options.syncIntervalMs,
   });
   if (spool.pendingCount > 0) {
@@ -60,6 +64,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     log,
     backoff: options.backoff,
     refusedRetryMs: options.refusedRetryMs,
+    onRejected: () => removeInvalidSamples(spool, log),
     hello: () => ({
       type: "hello",
       v: PROTOCOL_VERSION,

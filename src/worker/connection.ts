@@ -10,10 +10,11 @@
  * touch every worker.
  */
 import { LIMITS } from "../protocol/limits.ts";
-import { CLOSE, type Hello } from "../protocol/messages.ts";
-import { parseMasterFrame } from "../protocol/validate.ts";
+import { CLOSE } from "../protocol/close_codes.ts";
+import type { Hello } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { type Backoff, createBackoff } from "./backoff.ts";
+import { parseMasterFrameLite } from "./master_frames.ts";
 import type { Spool } from "./spool.ts";
 
 export interface ConnectionOptions {
@@ -33,6 +34,11 @@ export interface ConnectionOptions {
   minFrameGapMs?: number;
   /** Most samples sent and not yet acknowledged (default 4 full frames). */
   maxInFlight?: number;
+  /**
+   * Called when the master rejected a frame (close 4002 or 4003), before reconnecting: a sample
+   * the master cannot accept would otherwise be resent forever.
+   */
+  onRejected?: () => Promise<void>;
 }
 
 /** Connection states, as logged. */
@@ -141,7 +147,14 @@ export function startConnection(options: ConnectionOptions): Connection {
         closing();
         return;
       }
-      scheduleRetry(event.code, event.reason);
+      if (
+        options.onRejected &&
+        (event.code === CLOSE.invalidFrame || event.code === CLOSE.tooLarge)
+      ) {
+        options.onRejected().finally(() => scheduleRetry(event.code, event.reason));
+      } else {
+        scheduleRetry(event.code, event.reason);
+      }
     };
   }
 
@@ -184,7 +197,7 @@ export function startConnection(options: ConnectionOptions): Connection {
       ws.close(CLOSE.invalidFrame, "binary frames are not accepted");
       return;
     }
-    const parsed = parseMasterFrame(data);
+    const parsed = parseMasterFrameLite(data);
     if (!parsed.ok) {
       lastError = `invalid frame from master: ${parsed.reason}`;
       log(`master at ${url} sent an invalid frame: ${parsed.reason}; reconnecting`);

@@ -68,6 +68,11 @@ export interface Spool {
    * samples and the counter to follow `lastSeq`.
    */
   rebase(lastSeq: number): Promise<void>;
+  /**
+   * Forgets held samples that `isValid` rejects (their disk copies go with their segments);
+   * returns how many. For samples the master refuses, which would otherwise block the stream.
+   */
+  removeInvalid(isValid: (value: unknown) => boolean): Promise<number>;
   /** Up to `maxCount` held samples with seq > `afterSeq`, at most `maxBytes` (at least one). */
   batchAfter(afterSeq: number, maxCount: number, maxBytes: number): SpoolBatch | undefined;
   /** fdatasync the open segment and save the state file. */
@@ -484,6 +489,27 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     },
     rebase(lastSeq) {
       return serial(() => nextSeq <= lastSeq ? renumber(lastSeq) : release(lastSeq));
+    },
+    removeInvalid(isValid) {
+      return serial(() => {
+        const keep: number[] = [];
+        for (let i = head; i < seqs.length; i++) {
+          let valid = false;
+          try {
+            valid = isValid(JSON.parse(lines[i]));
+          } catch { /* unparsable: invalid */ }
+          if (valid) keep.push(i);
+        }
+        const removed = seqs.length - head - keep.length;
+        if (removed > 0) {
+          seqs = keep.map((i) => seqs[i]);
+          lines = keep.map((i) => lines[i]);
+          sizes = keep.map((i) => sizes[i]);
+          head = 0;
+          pendingBytes = sizes.reduce((a, b) => a + b, 0);
+        }
+        return Promise.resolve(removed);
+      });
     },
     batchAfter(afterSeq, maxCount, maxBytes) {
       const start = firstIndexAfter(afterSeq);

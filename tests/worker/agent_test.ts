@@ -181,3 +181,24 @@ Deno.test("samples dropped by a full spool are reported to the master", async ()
     await master.down();
   }
 });
+
+Deno.test("a sample the master rejects is removed instead of blocking the stream", async () => {
+  const master = startFakeMaster();
+  const sampler = fakeSampler();
+  const read = sampler.read;
+  sampler.read = async () => {
+    const sample = await read();
+    return sampler.reads === 3 ? { ...sample, procs: -1 } : sample; // seq 2 is invalid
+  };
+  try {
+    await withAgent({ masterUrl: master.url, sampler }, async ({ logs }) => {
+      await master.waitFor(() => master.seqs().length >= 4, "4 valid samples");
+      const seqs = master.seqs();
+      assert.deepEqual(seqs.slice(0, 4), [0, 1, 3, 4]);
+      assert.equal(master.invalid.length, 1);
+      assert.ok(logs.some((m) => m.includes("removed 1 samples the master cannot accept")));
+    });
+  } finally {
+    await master.down();
+  }
+});
