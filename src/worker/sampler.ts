@@ -7,7 +7,7 @@ import { createFilesystemCollector } from "./collectors/filesystems.ts";
 import { createNetworkCollector, interfaceFilter } from "./collectors/network.ts";
 import { createPressureCollector } from "./collectors/pressure.ts";
 import { createTemperatureCollector } from "./collectors/temperatures.ts";
-import { createLoadCollector } from "./collectors/load.ts";
+import { createLoadCollector, createProcessCountCollector } from "./collectors/load.ts";
 import { createMemoryCollector } from "./collectors/memory.ts";
 import { portableCollectors } from "./collectors/portable.ts";
 import { createCollectorRunner } from "./collectors/run_collectors.ts";
@@ -27,6 +27,7 @@ export function linuxCollectors(options: SamplerOptions, failures: FailureLog): 
     createCpuCollector(procRoot),
     createMemoryCollector(procRoot),
     createLoadCollector(procRoot),
+    createProcessCountCollector(procRoot),
     createUptimeCollector(procRoot),
     createDiskCollector(procRoot, sysRoot),
     createFilesystemCollector({ procRoot, failures }),

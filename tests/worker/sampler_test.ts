@@ -126,3 +126,34 @@ Deno.test("createSampler() on this machine gives schema-valid samples", async ()
     await Deno.remove(stateDir, { recursive: true });
   }
 });
+
+for (const os of ["darwin", "windows"]) {
+  Deno.test(`createSampler() on ${os} reads what Deno and node:os offer, nothing faked`, async () => {
+    const stateDir = await Deno.makeTempDir();
+    try {
+      const sampler = createSampler({
+        procRoot: "/nonexistent",
+        sysRoot: "/nonexistent",
+        netExclude: new RegExp(DEFAULT_NET_EXCLUDE),
+        stateDir,
+        log: (m) => assert.fail(m),
+      }, { os });
+      const host = await sampler.host();
+      assert.equal(host.os, os);
+      assert.ok(host.cores >= 1 && host.memTotal > 0 && host.kernel);
+      await sampler.read();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // let the cpu times move
+      const sample = await sampler.read();
+      SampleSchema.parse({ ...sample, seq: 0 });
+      assert.equal(typeof sample.cpu?.usage, "number");
+      assert.ok(sample.mem!.total > 0);
+      assert.ok(sample.uptime! > 0);
+      assert.equal("load" in sample, os !== "windows");
+      for (const absent of ["disks", "filesystems", "net", "pressure", "temps", "procs"]) {
+        assert.equal(absent in sample, false, absent);
+      }
+    } finally {
+      await Deno.remove(stateDir, { recursive: true });
+    }
+  });
+}

@@ -30,21 +30,31 @@ export function countPids(names: Iterable<string>): number {
   return count;
 }
 
-/**
- * Reads `${procRoot}/loadavg` and counts `${procRoot}/<pid>` directories: `procs` is the
- * number of processes (loadavg's total counts threads), `procsRunning` the runnable threads.
- */
+/** Reads `${procRoot}/loadavg`: load averages and `procsRunning` (runnable threads). */
 export function createLoadCollector(procRoot: string): Collector {
   return {
     name: "load",
     collect(): SampleMetrics {
       const loadavg = parseLoadavg(readProcFile(`${procRoot}/loadavg`));
+      return { load: loadavg.load, procsRunning: loadavg.running };
+    },
+  };
+}
+
+/**
+ * Counts the `${procRoot}/<pid>` directories: `procs`, the number of processes (loadavg's
+ * total counts threads). A collector of its own, so an unreadable listing costs only `procs`.
+ */
+export function createProcessCountCollector(procRoot: string): Collector {
+  return {
+    name: "processes",
+    collect(): SampleMetrics {
       const names: string[] = [];
       // Synchronous for the reason readProcFile gives; this listing is the costliest read.
       for (const entry of Deno.readDirSync(procRoot)) {
         if (entry.isDirectory) names.push(entry.name);
       }
-      return { load: loadavg.load, procs: countPids(names), procsRunning: loadavg.running };
+      return { procs: countPids(names) };
     },
   };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   countPids,
   createLoadCollector,
+  createProcessCountCollector,
   parseLoadavg,
 } from "../../../src/worker/collectors/load.ts";
 import { parseUptime } from "../../../src/worker/collectors/uptime.ts";
@@ -40,18 +41,17 @@ Deno.test("countPids() counts only numeric /proc entries", () => {
   assert.equal(countPids(["1", "42", "self", "net", "4194304", "thread-self"]), 3);
 });
 
-Deno.test("createLoadCollector() counts pid directories under procRoot", async () => {
+Deno.test("createLoadCollector() and createProcessCountCollector() read procRoot", async () => {
   const root = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${root}/loadavg`, "1.00 0.50 0.25 2/300 999\n");
     for (const name of ["1", "17", "300", "sys"]) await Deno.mkdir(`${root}/${name}`);
     await Deno.writeTextFile(`${root}/99`, "a file, not a process");
-    const metrics = await createLoadCollector(root).collect();
-    assert.deepEqual(metrics, {
+    assert.deepEqual(createLoadCollector(root).collect(), {
       load: { "1": 1, "5": 0.5, "15": 0.25 },
-      procs: 3,
       procsRunning: 2,
     });
+    assert.deepEqual(createProcessCountCollector(root).collect(), { procs: 3 });
   } finally {
     await Deno.remove(root, { recursive: true });
   }
