@@ -4,8 +4,9 @@
  * Levels that people read in percent stay in percent; byte and packet rates, which span many
  * orders of magnitude, are on a log1p scale (so 1 KB/s → 10 KB/s weighs like 1 MB/s → 10 MB/s),
  * summed over all disks or all interfaces. One "recent change" feature, the growth of memory
- * use over the last 10 samples, lets a leak show while its level is still within the normal
- * range.
+ * use over the last 30 samples (mean of the newest 5 minus the mean of 5 taken 30 samples
+ * earlier, which damps the noise of a plain difference), lets a leak show while its level is
+ * still within the normal range.
  *
  * Missing values: a metric that is absent or null gives NaN here; the detector carries the
  * last known value forward, and a metric never seen (another OS, no PSI) stays 0, i.e. constant,
@@ -28,7 +29,9 @@ export interface FeatureInfo {
 }
 
 /** How many samples back the memory growth feature looks. */
-export const MEMORY_GROWTH_LAG = 10;
+export const MEMORY_GROWTH_LAG = 30;
+/** How many samples each end of the memory growth difference averages. */
+const MEMORY_GROWTH_SPAN = 5;
 
 /** The features of a sample, in vector order. */
 export const SAMPLE_FEATURES: readonly FeatureInfo[] = [
@@ -41,6 +44,7 @@ export const SAMPLE_FEATURES: readonly FeatureInfo[] = [
   { name: "disk.readBps", floor: 2, log: true },
   { name: "disk.writeBps", floor: 2, log: true },
   { name: "disk.iops", floor: 2, log: true },
+  { name: "disk.utilPct", floor: 10 },
   { name: "net.rxBps", floor: 2, log: true },
   { name: "net.txBps", floor: 2, log: true },
   { name: "net.pps", floor: 2, log: true },
@@ -62,9 +66,15 @@ export class SampleFeatures {
     out[2] = num(mem?.usedPct);
     if (mem) {
       this.#memory.push(mem.usedPct);
-      if (this.#memory.length > MEMORY_GROWTH_LAG + 1) this.#memory.shift();
-      if (this.#memory.length === MEMORY_GROWTH_LAG + 1) {
-        out[3] = mem.usedPct - this.#memory[0];
+      const keep = MEMORY_GROWTH_LAG + MEMORY_GROWTH_SPAN;
+      if (this.#memory.length > keep) this.#memory.shift();
+      if (this.#memory.length === keep) {
+        let recent = 0, before = 0;
+        for (let i = 0; i < MEMORY_GROWTH_SPAN; i++) {
+          before += this.#memory[i];
+          recent += this.#memory[keep - 1 - i];
+        }
+        out[3] = (recent - before) / MEMORY_GROWTH_SPAN;
       }
       out[4] = mem.swapTotal > 0 ? (100 * mem.swapUsed) / mem.swapTotal : 0;
     }
@@ -74,15 +84,16 @@ export class SampleFeatures {
       out[6] = logSum(sample.disks, (d) => d.readBps);
       out[7] = logSum(sample.disks, (d) => d.writeBps);
       out[8] = logSum(sample.disks, (d) => add(d.readIops, d.writeIops));
+      out[9] = maxOf(sample.disks, (d) => d.utilPct);
     }
     if (sample.net) {
-      out[9] = logSum(sample.net, (n) => n.rxBps);
-      out[10] = logSum(sample.net, (n) => n.txBps);
-      out[11] = logSum(sample.net, (n) => add(n.rxPps, n.txPps));
+      out[10] = logSum(sample.net, (n) => n.rxBps);
+      out[11] = logSum(sample.net, (n) => n.txBps);
+      out[12] = logSum(sample.net, (n) => add(n.rxPps, n.txPps));
     }
-    out[12] = num(pressure?.cpu?.some10);
-    out[13] = num(pressure?.memory?.some10);
-    out[14] = num(pressure?.io?.some10);
+    out[13] = num(pressure?.cpu?.some10);
+    out[14] = num(pressure?.memory?.some10);
+    out[15] = num(pressure?.io?.some10);
     return out;
   }
 }
@@ -93,6 +104,16 @@ function num(value: number | null | undefined): number {
 
 function add(a: number | null | undefined, b: number | null | undefined): number {
   return num(a) + num(b);
+}
+
+/** The largest value over devices; NaN when none has one. */
+function maxOf<T>(items: readonly T[], pick: (item: T) => number | null | undefined): number {
+  let most = NaN;
+  for (const item of items) {
+    const v = num(pick(item));
+    if (!Number.isNaN(v) && !(v <= most)) most = v;
+  }
+  return most;
 }
 
 /** log1p of the sum over devices; NaN when no device has a value yet (first sample). */

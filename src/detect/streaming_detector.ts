@@ -4,8 +4,11 @@
  * Each observed feature vector is scored by an Isolation Forest trained on a sliding window of
  * the machine's own recent history. Decisions:
  *
+ * - Window: `window` rows (default 3,600). Until `warmup` rows are in, every vector goes in;
+ *   after that every `stride`-th (default 4), so the window spans about 4 hours at 1 s
+ *   sampling: long enough that the machine's usual hourly bursts are part of "normal".
  * - Warm-up: no verdict (score null) until `warmup` vectors are in the window.
- * - Refit: every `refitEvery` vectors added to the window, synchronously. Growing 100 trees on
+ * - Refit: every `refitEvery` observed vectors, synchronously. Growing 100 trees on
  *   256 rows, scoring 1,024 window rows to calibrate and taking percentiles costs a few
  *   milliseconds (see bench/detection_quality_bench.ts), once every 5 minutes per machine at
  *   1 s sampling, so a refit never holds ingest up noticeably and needs no worker thread.
@@ -15,9 +18,10 @@
  * - Threshold: the `quantile` (0.995) of the forest's scores on its own training window plus
  *   `margin`, at least `minThreshold`.
  * - A vector is anomalous when its score reaches the threshold AND some feature lies at least
- *   one floor outside its normal range (1st–99th percentile of the window), or, whatever the
- *   score, when a feature lies `hardExceed` floors outside it (a feature constant in training
- *   is invisible to the forest, yet a jump in it is news). On an idle machine whose metrics sit
+ *   one floor outside everything the window has seen (its min..max envelope), or, whatever the
+ *   score, when the features together lie `hardExceed` floors outside it (summed over
+ *   features: a feature constant in training is invisible to the forest, yet a jump in it is
+ *   news, and so are several metrics leaving their envelopes at once). On an idle machine whose metrics sit
  *   still, nothing leaves the normal range by a floor, so nothing flaps.
  * - Hysteresis: an event opens after `openAfter` anomalous vectors in a row and closes after
  *   `closeAfter` normal ones in a row.
@@ -35,9 +39,11 @@ import { quantileSorted } from "./quantile.ts";
 export interface DetectorOptions {
   /** Vectors before the first verdict (default 120). */
   warmup?: number;
-  /** Training window length in vectors (default 3600). */
+  /** Training window length in rows (default 3600). */
   window?: number;
-  /** Refit after this many new vectors in the window (default 300). */
+  /** After warm-up, one observed vector in `stride` enters the window (default 4). */
+  stride?: number;
+  /** Refit after this many observed vectors (default 300). */
   refitEvery?: number;
   trees?: number;
   sampleSize?: number;
@@ -81,14 +87,19 @@ export interface Observation {
 interface Model {
   forest: IsolationForest;
   threshold: number;
+  /** 1st and 99th percentiles: the normal range reported in causes. */
   low: Float64Array;
   high: Float64Array;
+  /** Min and max over the whole window: what a vector must leave to count as unusual. */
+  envLow: Float64Array;
+  envHigh: Float64Array;
   scale: Float64Array;
 }
 
 const DEFAULTS = {
   warmup: 120,
   window: 3600,
+  stride: 4,
   refitEvery: 300,
   trees: 100,
   sampleSize: 256,
@@ -117,6 +128,7 @@ export class StreamingDetector {
   #model: Model | null = null;
   #fits = 0;
   #addedSinceFit = 0;
+  #observed = 0;
   #excluded = 0;
   #streak = 0;
   #streakStart = 0;
@@ -130,7 +142,7 @@ export class StreamingDetector {
     const o = { ...DEFAULTS, ...withoutUndefined(options) };
     const adaptAfter = options.adaptAfter ?? Math.floor(o.window / 4);
     for (
-      const key of ["warmup", "window", "refitEvery", "openAfter", "closeAfter"] as const
+      const key of ["warmup", "window", "stride", "refitEvery", "openAfter", "closeAfter"] as const
     ) {
       if (!Number.isInteger(o[key]) || o[key] < 1) {
         throw new RangeError(`StreamingDetector: ${key} must be a whole number >= 1`);
@@ -186,7 +198,9 @@ export class StreamingDetector {
     if (values.length !== this.#nF) {
       throw new RangeError(`learn: expected ${this.#nF} values, got ${values.length}`);
     }
-    this.#push(this.#impute(values));
+    this.#observed++;
+    const x = this.#impute(values);
+    if (this.#size < this.#o.warmup || this.#observed % this.#o.stride === 0) this.#push(x);
   }
 
   /** Fits now if the window holds at least `warmup` vectors; returns whether it did. */
@@ -213,12 +227,14 @@ export class StreamingDetector {
         verdict.reason = causes[0]?.metric ?? null;
       }
     }
+    this.#observed++;
     if (!verdict.anomalous || this.#excluded >= this.#o.adaptAfter) {
-      this.#push(x);
+      if (this.#size < this.#o.warmup || this.#observed % this.#o.stride === 0) this.#push(x);
       if (!verdict.anomalous) this.#excluded = 0;
     } else {
       this.#excluded++;
     }
+    this.#addedSinceFit++;
     if (
       this.#size >= this.#o.warmup && (!this.#model || this.#addedSinceFit >= this.#o.refitEvery)
     ) {
@@ -242,7 +258,6 @@ export class StreamingDetector {
     this.#window.set(x, this.#head * this.#nF);
     this.#head = (this.#head + 1) % this.#o.window;
     if (this.#size < this.#o.window) this.#size++;
-    this.#addedSinceFit++;
   }
 
   #quantize(x: ArrayLike<number>, out: Float64Array, offset: number): void {
@@ -288,7 +303,16 @@ export class StreamingDetector {
       scale[f] = floor > 0 ? floor : 0.25 *
         Math.max(high[f] - low[f], 1e-9 * Math.max(1, Math.abs(low[f]), Math.abs(high[f])));
     }
-    this.#model = { forest, threshold, low, high, scale };
+    const envLow = new Float64Array(nF).fill(Infinity);
+    const envHigh = new Float64Array(nF).fill(-Infinity);
+    for (let r = 0; r < n; r++) {
+      for (let f = 0; f < nF; f++) {
+        const v = this.#window[r * nF + f];
+        if (v < envLow[f]) envLow[f] = v;
+        if (v > envHigh[f]) envHigh[f] = v;
+      }
+    }
+    this.#model = { forest, threshold, low, high, envLow, envHigh, scale };
     this.#fits++;
     this.#addedSinceFit = 0;
   }
@@ -297,13 +321,14 @@ export class StreamingDetector {
     this.#quantize(x, this.#q, 0);
     const raw = model.forest.scoreRow(this.#q, 0);
     const exceed = new Float64Array(this.#nF);
-    let most = 0;
+    let most = 0, sum = 0;
     for (let f = 0; f < this.#nF; f++) {
-      const out = Math.max(0, x[f] - model.high[f], model.low[f] - x[f]) / model.scale[f];
+      const out = Math.max(0, x[f] - model.envHigh[f], model.envLow[f] - x[f]) / model.scale[f];
       exceed[f] = out;
       if (out > most) most = out;
+      sum += out;
     }
-    const hard = most >= this.#o.hardExceed;
+    const hard = sum >= this.#o.hardExceed;
     const anomalous = (raw >= model.threshold && most >= 1) || hard;
     const score = hard ? Math.max(raw, model.threshold) : raw;
     return { score, anomalous, exceed };
