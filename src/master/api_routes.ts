@@ -1,7 +1,7 @@
 /** The read side of the HTTP API (docs/api.md): machines, series, fleet, scatter, anomalies. */
 import type { Hono } from "hono";
 import type { FleetState } from "./fleet_state.ts";
-import { machineJson } from "./machine_json.ts";
+import { machineJson, machineJsonText } from "./machine_json.ts";
 import { intParam, machineParam, metricsParam, timeRange } from "./query_params.ts";
 import type { Store } from "./store/store_types.ts";
 
@@ -12,6 +12,10 @@ export interface ApiDeps {
 }
 
 const HOUR = 3_600_000;
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 const NOT_FOUND = { error: "no machine with that id" };
 
 /** Registers /api/machines*, /api/fleet/series, /api/scatter and /api/anomalies on `app`. */
@@ -19,9 +23,10 @@ export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
   const { store, fleet, now } = deps;
 
   app.get("/api/machines", (c) => {
-    const machines = fleet.all().map(machineJson);
-    machines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
-    return c.json(machines);
+    const states = fleet.all();
+    states.sort((a, b) => compare(a.row.name, b.row.name) || compare(a.row.id, b.row.id));
+    const body = `[${states.map(machineJsonText).join(",")}]`;
+    return c.body(body, 200, { "Content-Type": "application/json; charset=UTF-8" });
   });
 
   app.get("/api/machines/:id", (c) => {

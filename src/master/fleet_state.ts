@@ -18,6 +18,8 @@ export interface MachineState {
   lastActivity: number;
   /** Open anomaly events. */
   alerts: number;
+  /** Bumped on every change (lets readers cache what they derive from the state). */
+  revision: number;
 }
 
 /** Called when a machine appears, changes name, or goes online or offline. */
@@ -64,6 +66,7 @@ export class FleetState {
       online: false,
       lastActivity: row.lastSeen,
       alerts: 0,
+      revision: 0,
     });
   }
 
@@ -79,12 +82,14 @@ export class FleetState {
         online: true,
         lastActivity: now,
         alerts: 0,
+        revision: 0,
       };
       this.#machines.set(row.id, created);
       this.#notify(created);
       return created;
     }
     const changed = !state.online || state.row.name !== row.name;
+    state.revision++;
     state.row = { ...row, lastSeq: Math.max(row.lastSeq, state.row.lastSeq) };
     state.connected = true;
     state.online = true;
@@ -97,6 +102,7 @@ export class FleetState {
   disconnect(id: string): void {
     const state = this.#machines.get(id);
     if (!state) return;
+    state.revision++;
     state.connected = false;
     if (state.online) {
       state.online = false;
@@ -108,6 +114,7 @@ export class FleetState {
   recordSample(id: string, sample: Sample, verdict: Verdict, receivedAt: number, seq: number) {
     const state = this.#machines.get(id);
     if (!state) return;
+    state.revision++;
     if (!state.latest || sample.ts >= state.latest.ts) {
       state.latest = sample;
       state.verdict = verdict;
@@ -127,6 +134,7 @@ export class FleetState {
       const silent = now - state.lastActivity > offlineAfterMs(state.row.intervalMs);
       const online = state.connected && !silent;
       if (online !== state.online) {
+        state.revision++;
         state.online = online;
         this.#notify(state);
       }
@@ -137,6 +145,7 @@ export class FleetState {
   setAlerts(id: string, alerts: number): void {
     const state = this.#machines.get(id);
     if (!state || state.alerts === alerts) return;
+    state.revision++;
     state.alerts = alerts;
     this.#notify(state);
   }

@@ -48,3 +48,17 @@ export function machineJson(state: MachineState): MachineJson {
     alerts: state.alerts,
   };
 }
+
+const cache = new WeakMap<MachineState, { revision: number; text: string }>();
+
+/**
+ * `JSON.stringify(machineJson(state))`, cached until the state changes: a fleet listing then
+ * re-serializes only the machines that reported since the previous request.
+ */
+export function machineJsonText(state: MachineState): string {
+  const hit = cache.get(state);
+  if (hit && hit.revision === state.revision) return hit.text;
+  const text = JSON.stringify(machineJson(state));
+  cache.set(state, { revision: state.revision, text });
+  return text;
+}
