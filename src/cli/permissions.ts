@@ -6,13 +6,16 @@
  * kind is granted in full ("Requires all access to /proc/stat"), so the Linux worker, and the
  * master that monitors its own host, need all of them. `Deno.permissions.revokeSync` can take a
  * whole kind away, but revoking a path or host inside a kind granted in full changes nothing, so
- * a mode can only drop kinds. The real fence for the services is systemd's sandbox (see
+ * a mode can only drop kinds: those its own `deno run` flags (src/worker/permissions.ts,
+ * src/master/permissions.ts) do not mention. The real fence for the services is systemd's sandbox (see
  * src/service/systemd.ts): a dynamic unprivileged user, a read-only file system but for its state
  * directory, no capabilities, a system call filter.
  */
 import { processEnv } from "./env.ts";
 import { parseMasterArgs } from "./master_args.ts";
 import { parseWorkerArgs } from "./worker_args.ts";
+import { masterPermissionFlags } from "../master/permissions.ts";
+import { masterHostPort, workerPermissionFlags } from "../worker/permissions.ts";
 
 /** Every Deno permission kind. */
 export const PERMISSION_KINDS = [
@@ -33,37 +36,45 @@ export const COMPILE_PERMISSION_FLAGS: readonly string[] = PERMISSION_KINDS.map(
   `--allow-${kind}`
 );
 
-/** Paths Deno lets a program read only with every permission kind granted (Linux). */
-const ALL_ACCESS_ROOTS = ["/proc", "/sys", "/dev"];
-
-function needsAllAccess(path: string): boolean {
-  return ALL_ACCESS_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
-}
-
 /** What an ordinary server mode uses: files, sockets, GRIDMON_* variables, host information. */
 const SERVER_KINDS: PermissionKind[] = ["read", "write", "net", "env", "sys"];
 
 type Env = Record<string, string | undefined>;
 
+/** The kinds a list of `deno run` permission flags grants (`--allow-all`: every kind). */
+export function kindsOfFlags(flags: readonly string[]): readonly PermissionKind[] {
+  if (flags.includes("--allow-all") || flags.includes("-A")) return PERMISSION_KINDS;
+  return PERMISSION_KINDS.filter((kind) =>
+    flags.some((flag) => flag === `--allow-${kind}` || flag.startsWith(`--allow-${kind}=`))
+  );
+}
+
+// The worker's and the master's own permission modules say what they need; a mode that reads
+// /proc or /sys gets --allow-all there, and so keeps every kind here.
 function workerKinds(argv: string[], os: string, env: Env): readonly PermissionKind[] {
-  if (os !== "linux") return SERVER_KINDS;
   try {
     const config = parseWorkerArgs(argv, env);
-    if (!needsAllAccess(config.procRoot) && !needsAllAccess(config.sysRoot)) return SERVER_KINDS;
+    return kindsOfFlags(workerPermissionFlags({
+      spoolDir: config.spoolDir,
+      masterHostPort: config.masterUrl === undefined ? undefined : masterHostPort(config.masterUrl),
+      procRoot: config.procRoot,
+      sysRoot: config.sysRoot,
+      os,
+    }));
   } catch {
-    // The worker itself reports the usage error; keep everything until then.
+    return PERMISSION_KINDS; // The worker itself reports the usage error; keep everything until then.
   }
-  return PERMISSION_KINDS;
 }
 
 function masterKinds(argv: string[], os: string, env: Env): readonly PermissionKind[] {
-  if (os !== "linux") return SERVER_KINDS;
   try {
-    if (!parseMasterArgs(argv, env).localWorker) return SERVER_KINDS;
+    const config = parseMasterArgs(argv, env);
+    return kindsOfFlags(
+      masterPermissionFlags({ dataDir: config.dataDir, localWorker: config.localWorker, os }),
+    );
   } catch {
-    // As above.
+    return PERMISSION_KINDS; // As above.
   }
-  return PERMISSION_KINDS;
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   COMPILE_PERMISSION_FLAGS,
   keptPermissions,
+  kindsOfFlags,
   PERMISSION_KINDS,
 } from "../../src/cli/permissions.ts";
 
@@ -24,9 +25,27 @@ Deno.test("keptPermissions() keeps every kind for a Linux worker reading /proc a
 
 Deno.test("keptPermissions() drops run, ffi and import from a worker that needs no /proc", () => {
   assert.deepEqual(keptPermissions(["worker", "--master", "h"], "darwin"), SERVER);
-  assert.deepEqual(keptPermissions(["worker", "--print"], "windows"), SERVER);
   const fixtures = ["--proc-root", "tests/fixtures/proc", "--sys-root", "tests/fixtures/sys"];
-  assert.deepEqual(keptPermissions(["worker", "--print", ...fixtures], "linux"), SERVER);
+  assert.deepEqual(keptPermissions(["worker", "--master", "h", ...fixtures], "linux"), SERVER);
+});
+
+Deno.test("keptPermissions() also drops the network from a worker that only prints", () => {
+  assert.deepEqual(keptPermissions(["worker", "--print"], "windows"), [
+    "read",
+    "write",
+    "env",
+    "sys",
+  ]);
+});
+
+Deno.test("kindsOfFlags() reads the kinds out of deno run permission flags", () => {
+  assert.deepEqual(kindsOfFlags(["--allow-all"]), PERMISSION_KINDS);
+  assert.deepEqual(kindsOfFlags(["--allow-read=/a,/b", "--allow-net", "--allow-env=GRIDMON_*"]), [
+    "read",
+    "net",
+    "env",
+  ]);
+  assert.deepEqual(kindsOfFlags(["--deny-net", "--allow-reader"]), []);
 });
 
 Deno.test("keptPermissions() keeps every kind when a worker's flags are wrong (it reports them)", () => {
