@@ -123,3 +123,26 @@ Deno.test("systemdWord() escapes specifiers, variables, spaces and quotes", () =
   assert.equal(systemdWord("web 1"), '"web 1"');
   assert.equal(systemdWord('a"b\\c'), '"a\\"b\\\\c"');
 });
+
+Deno.test("systemd-analyze security rates the worker and master units 2.0 or better", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const binary = await fakeBinary(dir);
+    for (const role of ["worker", "master"] as const) {
+      const path = join(dir, `gridmon-${role}.service`);
+      await Deno.writeTextFile(path, systemdUnit({ role, binary, args: [] }));
+      const output = await new Deno.Command("systemd-analyze", {
+        args: ["security", "--offline=true", "--no-pager", path],
+        stdout: "piped",
+        stderr: "piped",
+        env: { SYSTEMD_COLORS: "0" },
+      }).output();
+      const text = new TextDecoder().decode(output.stdout);
+      const level = /Overall exposure level for \S+: ([\d.]+)/.exec(text);
+      assert.ok(level, text + new TextDecoder().decode(output.stderr));
+      assert.ok(Number(level[1]) > 0 && Number(level[1]) <= 2.0, `${role}: exposure ${level[1]}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
