@@ -1,5 +1,5 @@
 /** Host facts for the worker's hello: Linux reads procfs, other platforms ask Deno and node:os. */
-import { cpus, release } from "node:os";
+import { cpus, release, version } from "node:os";
 import type { HostInfo } from "../host_info.ts";
 import { parseMeminfo } from "../collectors/memory.ts";
 import { parseProcStat } from "../collectors/cpu.ts";
@@ -73,6 +73,12 @@ export async function readHostInfo(sources: HostInfoSources): Promise<HostInfo> 
     cores: cpus().length,
     memTotal: Deno.systemMemoryInfo().total,
   };
-  if (name !== undefined) info.osName = name;
+  if (name !== undefined) {
+    info.osName = name;
+  } else if (sources.os !== "linux") {
+    // macOS and Windows have no os-release; node:os describes them ("Windows 10 Pro" ...).
+    const described = version().trim();
+    if (described) info.osName = described;
+  }
   return info;
 }
