@@ -1,0 +1,107 @@
+/** `gridmon master`: open the data directory and the store, serve, and stop cleanly on a signal. */
+import { UsageError } from "../cli/errors.ts";
+import { MASTER_HELP, parseMasterArgs } from "../cli/master_args.ts";
+import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
+import { createSampler } from "../worker/sampler.ts";
+import { advertisedHost } from "./lan_address.ts";
+import { startMaster } from "./server.ts";
+import { openStore } from "./store/sqlite_store.ts";
+import { loadOrCreateToken } from "./tokens.ts";
+import { registerUiRoutes } from "./ui_routes.ts";
+
+function log(line: string): void {
+  console.error(`${new Date().toISOString()} gridmon master: ${line}`);
+}
+
+/** Resolves on the first SIGINT or SIGTERM (SIGINT only where SIGTERM cannot be caught). */
+function untilSignal(): Promise<Deno.Signal> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  return new Promise((resolve) => {
+    const handlers = signals.map((signal) => {
+      const handler = () => {
+        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]));
+        resolve(signal);
+      };
+      Deno.addSignalListener(signal, handler);
+      return handler;
+    });
+  });
+}
+
+/** The exact command that adds a machine to this master. */
+export function workerCommand(host: string, port: number, joinToken: string): string {
+  return `gridmon worker --master ${host}:${port} --token ${joinToken}`;
+}
+
+/** Entry point of `gridmon master` (see MASTER_HELP). */
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const config = parseMasterArgs(argv, env);
+  if (config.help) {
+    console.log(MASTER_HELP);
+    return;
+  }
+  if (config.token !== undefined && config.token === config.uiToken) {
+    throw new UsageError(
+      "--ui-token: must differ from the join token (workers must not see the UI)",
+    );
+  }
+  const dataDir = config.dataDir.replace(/\/+$/, "") || "/";
+  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const joinToken = await loadOrCreateToken(`${dataDir}/token`, config.token);
+  const uiToken = await loadOrCreateToken(`${dataDir}/ui-token`, config.uiToken);
+  if (joinToken === uiToken) {
+    throw new UsageError(
+      "--ui-token: must differ from the join token (workers must not see the UI)",
+    );
+  }
+  const store = openStore({ path: `${dataDir}/gridmon.db`, retention: config.retention });
+  const sampler = config.localWorker
+    ? createSampler({
+      procRoot: "/proc",
+      sysRoot: "/sys",
+      netExclude: new RegExp(DEFAULT_NET_EXCLUDE),
+      stateDir: dataDir,
+      log: (message) => log(`local worker: ${message}`),
+    })
+    : undefined;
+  const host = advertisedHost(config.bind);
+  let port = config.port;
+  let master;
+  try {
+    master = await startMaster({
+      store,
+      bind: config.bind,
+      port: config.port,
+      joinToken,
+      uiToken,
+      publicUi: config.publicUi,
+      localSampler: sampler,
+      intervalMs: config.intervalMs,
+      mountUi: (app, ui) => registerUiRoutes(app, ui),
+      joinCommand: () => workerCommand(host, port, joinToken),
+      log,
+    });
+  } catch (error) {
+    store.close();
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(`--port: ${config.bind}:${config.port} is already in use`);
+    }
+    throw error;
+  }
+  port = master.port;
+  const base = `http://${host}:${port}`;
+  console.log(`gridmon master listening on ${config.bind}:${port} (data in ${dataDir})`);
+  console.log(
+    config.publicUi ? `Dashboard: ${base}/` : `Dashboard: ${base}/login#token=${uiToken}`,
+  );
+  console.log("Add a machine by running on it:");
+  console.log(`  ${workerCommand(host, port, joinToken)}`);
+  const signal = await untilSignal();
+  log(`${signal}: shutting down`);
+  await master.close();
+  store.close();
+  log("stopped");
+}
