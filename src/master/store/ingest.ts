@@ -269,8 +269,16 @@ function writeRow(
   touched: Set<MachineState>,
   late: Map<string, LateMinute>,
 ): void {
-  const state = machineFor(ctx, row);
   const s = row.sample;
+  if (!Number.isSafeInteger(s?.ts) || !Number.isSafeInteger(s.seq) || s.seq < 0) {
+    throw new TypeError(
+      `Cannot store a sample of ${row.machineId} without an integer ts and seq >= 0 (ts=${s?.ts}, seq=${s?.seq})`,
+    );
+  }
+  if (!Number.isFinite(row.receivedAt)) {
+    throw new TypeError(`Cannot store a sample of ${row.machineId} without receivedAt`);
+  }
+  const state = machineFor(ctx, row);
   const flat = flattenSample(s);
   const score = row.verdict?.score;
   if (typeof score === "number" && Number.isFinite(score)) flat.set("anomaly.score", score);
