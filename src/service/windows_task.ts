@@ -45,9 +45,10 @@ export function taskArguments(options: TaskOptions): string {
   const dirFlag = role === "worker" ? "--spool" : "--data";
   const gridmon = [options.binary, role, ...options.args, dirFlag, WINDOWS_PATHS.stateDir(role)]
     .map(cmdQuote).join(" ");
+  // `&`, not `&&`: some cmd.exe versions leave a failure code after a successful `set /p`.
   const readToken = options.tokenFile === undefined
     ? ""
-    : `set /p GRIDMON_TOKEN=<${cmdQuote(options.tokenFile)} && `;
+    : `set /p GRIDMON_TOKEN=<${cmdQuote(options.tokenFile)} & `;
   return `/d /s /c "${readToken}${gridmon}"`;
 }
 

@@ -33,7 +33,7 @@ Deno.test("taskArguments() reads the token file into GRIDMON_TOKEN before starti
   });
   assert.equal(
     args,
-    '/d /s /c "set /p GRIDMON_TOKEN=<C:\\ProgramData\\gridmon\\worker.token && ' +
+    '/d /s /c "set /p GRIDMON_TOKEN=<C:\\ProgramData\\gridmon\\worker.token & ' +
       '"C:\\Program Files\\gridmon\\gridmon.exe" worker --master ws://h:7863/ws/worker ' +
       '--spool C:\\ProgramData\\gridmon\\worker"',
   );
