@@ -1,6 +1,7 @@
 /** Anomaly events: open, update, list. */
 import type { AnomalyCause, AnomalyEvent } from "./store_types.ts";
 import type { StoreContext } from "./store_state.ts";
+import { textOf } from "./store_db.ts";
 
 interface AnomalyDbRow {
   id: number;
@@ -8,8 +9,8 @@ interface AnomalyDbRow {
   start: number;
   end: number | null;
   peak_score: number;
-  reason: string;
-  causes: string;
+  reason: unknown;
+  causes: unknown;
 }
 
 function checkEventFields(e: Partial<Omit<AnomalyEvent, "id" | "machineId">>): void {
@@ -37,8 +38,8 @@ function eventOf(ctx: StoreContext, r: AnomalyDbRow): AnomalyEvent {
     start: r.start,
     end: r.end,
     peakScore: r.peak_score,
-    reason: r.reason,
-    causes: JSON.parse(r.causes) as AnomalyCause[],
+    reason: textOf(r.reason),
+    causes: JSON.parse(textOf(r.causes)) as AnomalyCause[],
   };
 }
 
@@ -74,8 +75,8 @@ export function updateAnomaly(
     patch.start ?? row.start,
     patch.end === undefined ? row.end : patch.end,
     patch.peakScore ?? row.peak_score,
-    patch.reason ?? row.reason,
-    patch.causes === undefined ? row.causes : JSON.stringify(patch.causes),
+    patch.reason ?? textOf(row.reason),
+    patch.causes === undefined ? textOf(row.causes) : JSON.stringify(patch.causes),
     id,
   );
 }

@@ -60,6 +60,30 @@ const OLDEST_DELETE = (table: string, col: string) =>
 const HAS_EXPIRED = (table: string, col: string) =>
   `SELECT 1 AS x FROM ${table} WHERE machine = ?1 AND ${col} < ?2 LIMIT 1`;
 
+/**
+ * Text columns holding machine-supplied strings are read as BLOBs: node:sqlite binds a string
+ * whole but reads TEXT only up to a NUL character. `textOf` turns them back into strings.
+ */
+function blobs(...columns: string[]): string {
+  return columns.map((c) => `CAST(${c} AS BLOB) AS ${c}`).join(", ");
+}
+
+const ANOMALY_COLUMNS = `id, machine, start, end, peak_score, ${blobs("reason", "causes")}`;
+
+const utf8 = new TextDecoder();
+
+/** A text column read with `blobs()` (a BLOB, or null) as a string. */
+export function textOf(value: unknown): string {
+  if (value instanceof Uint8Array) return utf8.decode(value);
+  if (typeof value === "string") return value;
+  throw new TypeError(`Expected a text column, got ${value === null ? "null" : typeof value}`);
+}
+
+/** Like `textOf`, keeping null. */
+export function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : textOf(value);
+}
+
 function statementTexts() {
   return {
     insertMachine: `INSERT INTO machines (id, name, hostname, os, os_name, kernel, arch, cores,
@@ -74,8 +98,11 @@ function statementTexts() {
     updateMachineBuckets: `UPDATE machines SET last_seq = ?, open_minute = ?, minute_floor = ?
         WHERE idx = ?`,
     touchMachine: `UPDATE machines SET last_seen = max(last_seen, ?) WHERE idx = ?`,
-    allMachines: `SELECT * FROM machines ORDER BY idx`,
-    allSeries: `SELECT idx, key FROM series`,
+    allMachines: `SELECT idx, ${
+      blobs("id", "name", "hostname", "os", "os_name", "kernel", "arch", "agent_version")
+    }, cores, mem_total, interval_ms, first_seen, last_seen, last_seq, open_minute, minute_floor
+      FROM machines ORDER BY idx`,
+    allSeries: `SELECT idx, ${blobs("key")} FROM series`,
     insertSeries: `INSERT INTO series (key) VALUES (?)`,
     allLayouts: `SELECT idx, series FROM layouts`,
     insertLayout: `INSERT INTO layouts (series) VALUES (?)`,
@@ -92,7 +119,9 @@ function statementTexts() {
     insertSkewed: `INSERT OR IGNORE INTO raw_skewed (machine, seq, ts) VALUES (?, ?, ?)`,
     skewedChunkDelete: `DELETE FROM raw_skewed WHERE rowid IN (SELECT rowid FROM raw_skewed
         WHERE ts < ? LIMIT ?)`,
-    rawNewestOne: `SELECT ts, seq, flags, reason, layout, vals FROM raw WHERE machine = ?
+    rawNewestOne: `SELECT ts, seq, flags, ${
+      blobs("reason")
+    }, layout, vals FROM raw WHERE machine = ?
         ORDER BY ts DESC, seq DESC LIMIT 1`,
     rawExists: `SELECT 1 AS x FROM raw WHERE machine = ? AND ts >= ? AND ts <= ? LIMIT 1`,
     upsertMinute: ROLLUP_UPSERT("rollup_minute"),
@@ -122,12 +151,13 @@ function statementTexts() {
         WHERE bucket < ? ORDER BY bucket LIMIT ?)`,
     insertAnomaly: `INSERT INTO anomalies (machine, start, end, peak_score, reason, causes)
       VALUES (?, ?, ?, ?, ?, ?)`,
-    getAnomaly: `SELECT * FROM anomalies WHERE id = ?`,
+    getAnomaly: `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE id = ?`,
     updateAnomaly: `UPDATE anomalies SET start = ?, end = ?, peak_score = ?, reason = ?,
         causes = ? WHERE id = ?`,
-    listAnomalies: `SELECT * FROM anomalies WHERE start <= ?1 AND (end IS NULL OR end >= ?2)
+    listAnomalies:
+      `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE start <= ?1 AND (end IS NULL OR end >= ?2)
         ORDER BY start DESC, id DESC LIMIT ?3`,
-    listAnomaliesOf: `SELECT * FROM anomalies WHERE machine = ?4 AND start <= ?1
+    listAnomaliesOf: `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE machine = ?4 AND start <= ?1
         AND (end IS NULL OR end >= ?2) ORDER BY start DESC, id DESC LIMIT ?3`,
     deleteAnomalies: `DELETE FROM anomalies WHERE id IN (SELECT id FROM anomalies
         WHERE end IS NOT NULL AND end < ? LIMIT ?)`,

@@ -7,7 +7,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { parseDeviceKey } from "../../protocol/metrics.ts";
 import type { Sample } from "../../protocol/sample.ts";
 import type { Retention } from "../../cli/master_args.ts";
-import type { Statements } from "./store_db.ts";
+import { type Statements, textOf, textOrNull } from "./store_db.ts";
 import type { MachineRow, Verdict } from "./store_types.ts";
 import { addValue, type Agg, MINUTE_MS } from "./rollup.ts";
 import { decodeValues, type ValueWriter } from "./value_codec.ts";
@@ -122,16 +122,16 @@ export function decodeRow(ctx: StoreContext, layout: number, vals: Uint8Array): 
 
 interface MachineDbRow {
   idx: number;
-  id: string;
-  name: string;
-  hostname: string;
-  os: string;
-  os_name: string | null;
-  kernel: string | null;
-  arch: string;
+  id: unknown;
+  name: unknown;
+  hostname: unknown;
+  os: unknown;
+  os_name: unknown;
+  kernel: unknown;
+  arch: unknown;
   cores: number;
   mem_total: number;
-  agent_version: string;
+  agent_version: unknown;
   interval_ms: number;
   first_seen: number;
   last_seen: number;
@@ -143,21 +143,23 @@ interface MachineDbRow {
 /** Builds the public row of a machine from its database row. */
 function machineRowOf(r: MachineDbRow): MachineRow {
   const row: MachineRow = {
-    id: r.id,
-    name: r.name,
-    hostname: r.hostname,
-    os: r.os,
-    arch: r.arch,
+    id: textOf(r.id),
+    name: textOf(r.name),
+    hostname: textOf(r.hostname),
+    os: textOf(r.os),
+    arch: textOf(r.arch),
     cores: r.cores,
     memTotal: r.mem_total,
-    agentVersion: r.agent_version,
+    agentVersion: textOf(r.agent_version),
     intervalMs: r.interval_ms,
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
     lastSeq: r.last_seq,
   };
-  if (r.os_name !== null) row.osName = r.os_name;
-  if (r.kernel !== null) row.kernel = r.kernel;
+  const osName = textOrNull(r.os_name);
+  const kernel = textOrNull(r.kernel);
+  if (osName !== null) row.osName = osName;
+  if (kernel !== null) row.kernel = kernel;
   return row;
 }
 
@@ -184,7 +186,7 @@ interface NewestRawRow {
   ts: number;
   seq: number;
   flags: number;
-  reason: string | null;
+  reason: unknown;
   layout: number;
   vals: Uint8Array;
 }
@@ -221,7 +223,7 @@ function newerLatestFromRaw(ctx: StoreContext, state: MachineState): void {
     verdict: {
       score: score ?? null,
       anomalous: (row.flags & 2) !== 0,
-      reason: row.reason,
+      reason: textOrNull(row.reason),
     },
   };
   state.latestTs = row.ts;
@@ -237,8 +239,8 @@ export function loadState(ctx: StoreContext): void {
     layoutBySig: new Map(),
     layoutSeries: new Map(),
   };
-  for (const r of ctx.st.allSeries.all() as { idx: number; key: string }[]) {
-    addSeries(catalog, r.idx, r.key);
+  for (const r of ctx.st.allSeries.all() as { idx: number; key: unknown }[]) {
+    addSeries(catalog, r.idx, textOf(r.key));
   }
   for (const r of ctx.st.allLayouts.all() as { idx: number; series: string }[]) {
     catalog.layoutBySig.set(r.series, r.idx);
@@ -277,7 +279,7 @@ export function loadState(ctx: StoreContext): void {
         for (let i = 0; i < series.length; i++) addValue(state.acc, series[i], ctx.decodeBuf[i]);
       }
     }
-    ctx.machines.set(r.id, state);
+    ctx.machines.set(state.row.id, state);
     ctx.byIdx.set(r.idx, state);
   }
 }
