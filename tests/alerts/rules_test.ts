@@ -145,5 +145,11 @@ Deno.test("a notifier with a non-http URL is refused", () => {
 Deno.test("the example rules file in examples/ is valid", async () => {
   const text = await Deno.readTextFile(new URL("../../examples/alerts.yaml", import.meta.url));
   const config = parseAlertConfig(text, "examples/alerts.yaml");
-  assert.deepEqual(config.rules.map((r) => r.kind), ["threshold", "threshold", "threshold", "offline", "anomaly"]);
+  assert.deepEqual(config.rules.map((r) => r.kind), [
+    "threshold",
+    "threshold",
+    "threshold",
+    "offline",
+    "anomaly",
+  ]);
 });
