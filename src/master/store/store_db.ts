@@ -39,7 +39,7 @@ const ROLLUP_UPSERT = (table: string) =>
      sum_v = sum_v + excluded.sum_v, n = n + excluded.n`;
 
 const ROLLUP_GROUPED = (table: string, filtered: boolean) =>
-  `SELECT (bucket - ?1) / ?2 AS bi, series, min(min_v) AS lo, max(max_v) AS hi,
+  `SELECT CAST(bucket - ?1 AS INTEGER) / CAST(?2 AS INTEGER) AS bi, series, min(min_v) AS lo, max(max_v) AS hi,
      sum(sum_v) AS total, sum(n) AS n
    FROM ${table}
    WHERE machine = ?3 AND bucket >= ?4 AND bucket <= ?5

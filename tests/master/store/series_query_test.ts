@@ -80,12 +80,18 @@ Deno.test("querySeries() returns at most `points` buckets over a day of 1 s rows
   const times = Array.from({ length: 3600 }, (_, i) => T0 + i * 1000);
   const { store, dir } = await storeWith(times);
   try {
-    const r = store.querySeries("m", { from: T0 - 23 * HOUR, to: T0 + HOUR, points: 1000 });
+    const r = store.querySeries("m", { from: T0 - 23 * HOUR, to: T0 + HOUR - 1, points: 1000 });
     assert.equal(r.tier, "minute");
     assert.ok(r.t.length <= 1000);
     assert.equal(r.t.length, r.avg["cpu.usage"].length);
     const filled = r.avg["cpu.usage"].filter((v) => v !== null).length;
     assert.equal(filled, 30); // 60 minutes in 2-minute buckets
+    // Each 2-minute bucket merges both minutes: the same numbers as raw rows in 2-minute buckets.
+    const raw = store.querySeries("m", { from: r.from, to: r.to, points: 720, tier: "raw" });
+    assert.equal(raw.stepMs, r.stepMs);
+    assert.deepEqual(raw.t, r.t);
+    assert.deepEqual(raw.avg["cpu.usage"], r.avg["cpu.usage"]);
+    assert.deepEqual(raw.max["mem.used"], r.max["mem.used"]);
   } finally {
     store.close();
     await Deno.remove(dir, { recursive: true });
