@@ -5,7 +5,7 @@
  * the machine's own recent history. Decisions:
  *
  * - Window: `window` rows (default 3,600). Until `warmup` rows are in, every vector goes in;
- *   after that every `stride`-th (default 4), so the window spans about 4 hours at 1 s
+ *   after that every `stride`-th (default 3), so the window spans about 4 hours at 1 s
  *   sampling: long enough that the machine's usual hourly bursts are part of "normal".
  * - Warm-up: no verdict (score null) until `warmup` vectors are in the window.
  * - Refit: every `refitEvery` observed vectors, synchronously. Growing 100 trees on
@@ -41,7 +41,7 @@ export interface DetectorOptions {
   warmup?: number;
   /** Training window length in rows (default 3600). */
   window?: number;
-  /** After warm-up, one observed vector in `stride` enters the window (default 4). */
+  /** After warm-up, one observed vector in `stride` enters the window (default 3). */
   stride?: number;
   /** Refit after this many observed vectors (default 300). */
   refitEvery?: number;
@@ -54,7 +54,7 @@ export interface DetectorOptions {
   margin?: number;
   /** Lowest threshold (default 0.5, scikit-learn's "auto" cut). */
   minThreshold?: number;
-  /** Floors outside the normal range that make a vector anomalous on their own (default 4). */
+  /** Floors outside the normal range that make a vector anomalous on their own (default 3). */
   hardExceed?: number;
   /** Anomalous vectors in a row that open an event (default 3). */
   openAfter?: number;
@@ -107,7 +107,7 @@ const DEFAULTS = {
   quantile: 0.995,
   margin: 0.02,
   minThreshold: 0.5,
-  hardExceed: 4,
+  hardExceed: 3,
   openAfter: 3,
   closeAfter: 10,
   calibrationRows: 1024,
@@ -335,9 +335,10 @@ export class StreamingDetector {
   }
 
   /**
-   * Causes of an anomalous vector: half of each feature's share comes from the forest's
-   * attribution (which features' splits isolated it), half from how far outside its normal
-   * range it lies (in floors). Features with at least 10% share, strongest first (at most 3).
+   * Causes of an anomalous vector: a quarter of each feature's share comes from the forest's
+   * attribution (which features' splits isolated it), three quarters from how far outside the
+   * window's envelope it lies (in floors). The envelope weighs more because a forest cannot
+   * tell "just above the largest value seen" from "far above it": both fall in the same leaves. Features with at least 10% share, strongest first (at most 3).
    */
   #causes(model: Model, x: Float64Array, exceed: Float64Array): AnomalyCause[] {
     const attribution = model.forest.attribute(this.#q, 0);
@@ -346,7 +347,7 @@ export class StreamingDetector {
       attrSum += Math.max(0, attribution[f]);
       exceedSum += exceed[f];
     }
-    const wA = attrSum > 0 ? (exceedSum > 0 ? 0.5 : 1) : 0;
+    const wA = attrSum > 0 ? (exceedSum > 0 ? 0.25 : 1) : 0;
     const wE = exceedSum > 0 ? 1 - wA : 0;
     const shares = this.features.map((info, f) => ({
       info,
