@@ -10,8 +10,6 @@ import { openLive } from "./js/live.js";
 import { parseRoute } from "./js/router.js";
 import { createFleet } from "./js/state.js";
 import { mountFleetPage } from "./js/fleet_page.js";
-import { mountMachinePage } from "./js/machine_page.js";
-import { mountAnomaliesPage } from "./js/anomalies_page.js";
 
 /**
  * @typedef {import("./js/router.js").Route} Route
@@ -91,6 +89,7 @@ function queueRefresh() {
 
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let retryTicker;
+let liveConnectedBefore = false;
 const live = openLive({
   onMessage(msg) {
     if (msg.type === "tick") {
@@ -103,8 +102,9 @@ const live = openLive({
     for (const fn of messageListeners) fn(msg);
   },
   onOpen() {
-    // Catch up on whatever happened while the feed was down.
-    if (fleetLoaded) loadMachines();
+    // Catch up on whatever happened while the feed was down (not on the first connect).
+    if (liveConnectedBefore) loadMachines();
+    liveConnectedBefore = true;
   },
   onStatus(s) {
     clearInterval(retryTicker);
@@ -133,7 +133,18 @@ let pageKind = "";
 /** @type {string | undefined} */
 let pageId;
 
-function route() {
+/**
+ * Pages other than the fleet load on first use, so the first paint fetches less.
+ * @type {Record<string, () => Promise<(root: HTMLElement, route: Route, ctx: AppContext) => Page>>}
+ */
+const LAZY_PAGES = {
+  machine: () => import("./js/machine_page.js").then((m) => m.mountMachinePage),
+  anomalies: () => import("./js/anomalies_page.js").then((m) => m.mountAnomaliesPage),
+};
+let routeSeq = 0;
+
+async function route() {
+  const seq = ++routeSeq;
   const r = parseRoute(location.hash);
   for (const a of document.querySelectorAll("[data-nav]")) {
     const here = a.getAttribute("data-nav") === r.page ||
@@ -146,10 +157,11 @@ function route() {
   main.replaceChildren();
   pageKind = r.page;
   pageId = r.id;
+  page = null;
   try {
-    if (r.page === "machine") page = mountMachinePage(main, r, ctx);
-    else if (r.page === "anomalies") page = mountAnomaliesPage(main, r, ctx);
-    else page = mountFleetPage(main, r, ctx);
+    const mount = r.page === "fleet" ? mountFleetPage : await LAZY_PAGES[r.page]();
+    if (seq !== routeSeq) return; // the user moved on while the module loaded
+    page = mount(main, r, ctx);
   } catch (error) {
     page = null;
     main.replaceChildren(

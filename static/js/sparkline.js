@@ -2,6 +2,10 @@
 /// <reference lib="dom" />
 /** Sparklines: one small canvas per visible row, redrawn only when its data changed. */
 
+/** CSS size of a sparkline; must match `.spark` in style.css. */
+export const SPARK_WIDTH = 120;
+export const SPARK_HEIGHT = 28;
+
 /**
  * Draws a 0..100 series over the last `windowMs` ending at `now`.
  * @param {HTMLCanvasElement} canvas
@@ -13,8 +17,9 @@
  */
 export function drawSparkline(canvas, t, v, now, windowMs, colors) {
   const dpr = devicePixelRatio || 1;
-  const w = canvas.clientWidth || 120;
-  const hgt = canvas.clientHeight || 28;
+  // The CSS size is fixed (style.css); reading clientWidth here would force a layout per row.
+  const w = SPARK_WIDTH;
+  const hgt = SPARK_HEIGHT;
   const pw = Math.round(w * dpr);
   const ph = Math.round(hgt * dpr);
   if (canvas.width !== pw || canvas.height !== ph) {

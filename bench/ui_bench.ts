@@ -1,0 +1,171 @@
+/// <reference lib="dom" />
+/**
+ * UI benchmark, measured in Chromium against a real master fed by the simulator:
+ * - transfer size of the first load (cold cache; assets, and everything including API data),
+ * - time from navigation to the first drawn fleet table with 1,000 machines,
+ * - the longest main-thread task (PerformanceObserver "longtask", which reports tasks of 50 ms
+ *   or more) and the longest gap between animation frames during live updates, while the table
+ *   is sorted by CPU (re-sorted every tick) and scrolled.
+ *
+ * GRIDMON_UI_BENCH_MACHINES (default 1000) and GRIDMON_UI_BENCH_SECONDS (default 60) change the
+ * size and the length of the live phase.
+ */
+import { api, launchBrowser, startMaster, startSimulator, waitUntil } from "../tests/ui/harness.ts";
+
+const MACHINES = Number(Deno.env.get("GRIDMON_UI_BENCH_MACHINES") ?? 1000);
+const SECONDS = Number(Deno.env.get("GRIDMON_UI_BENCH_SECONDS") ?? 60);
+
+const master = await startMaster();
+const sim = startSimulator(master, ["--workers", String(MACHINES), "--start", "now-2m"]);
+const browser = await launchBrowser();
+const rows: [string, string, string, boolean][] = [];
+try {
+  await waitUntil(`${MACHINES} machines`, async () => {
+    const list = await api<{ lastSeen: number }[]>(master, "/api/machines");
+    return list.length === MACHINES && list.every((m) => Date.now() - m.lastSeen < 10_000);
+  }, 180_000);
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const login = await context.request.post(`${master.url}/api/login`, {
+    data: { token: master.uiToken },
+  });
+  if (!login.ok()) throw new Error(`login failed: ${login.status()}`);
+  const page = await context.newPage();
+  if (Deno.env.get("GRIDMON_UI_BENCH_DEBUG")) {
+    page.on(
+      "console",
+      (m) => console.log(`${(performance.now() / 1000).toFixed(1)} page: ${m.text()}`),
+    );
+  }
+  await page.addInitScript(() => {
+    const w = globalThis as unknown as Record<string, number>;
+    w.__longest = 0;
+    w.__longCount = 0;
+    w.__maxGap = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        w.__longCount++;
+        w.__longest = Math.max(w.__longest, e.duration);
+      }
+    }).observe({ type: "longtask", buffered: true });
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  let assetBytes = 0;
+  let allBytes = 0;
+  const types = new Map<string, string>();
+  cdp.on("Network.responseReceived", (e) => types.set(e.requestId, e.type));
+  cdp.on("Network.loadingFinished", (e) => {
+    allBytes += e.encodedDataLength;
+    const type = types.get(e.requestId);
+    if (type === "Document" || type === "Script" || type === "Stylesheet") {
+      assetBytes += e.encodedDataLength;
+    }
+  });
+
+  await page.goto(`${master.url}/`);
+  const drawnAt = await (await page.waitForFunction(
+    (n) => {
+      const counts = document.querySelector(".counts")?.textContent ?? "";
+      const row = document.querySelector(".ft-body .ft-row:not([hidden]) .ft-name");
+      return counts.startsWith(`${n} machines`) && row?.textContent ? performance.now() : false;
+    },
+    MACHINES,
+    { polling: "raf", timeout: 30_000 },
+  )).jsonValue() as number;
+  await page.waitForLoadState("networkidle").catch(() => {});
+  if (Deno.env.get("GRIDMON_UI_BENCH_DEBUG")) {
+    console.log(
+      await page.evaluate(() =>
+        JSON.stringify(
+          {
+            nav: performance.getEntriesByType("navigation").map((e) => {
+              const n = e as PerformanceNavigationTiming;
+              return { dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd };
+            }),
+            res: performance.getEntriesByType("resource").map((e) => {
+              const r = e as PerformanceResourceTiming;
+              return `${r.name.replace(location.origin, "").slice(0, 60)} ${
+                r.startTime.toFixed(0)
+              }-${r.responseEnd.toFixed(0)} ${r.transferSize}`;
+            }),
+          },
+          null,
+          1,
+        )
+      ),
+    );
+  }
+  rows.push([
+    "first load transfer, HTML + JS + CSS (compressed)",
+    `${(assetBytes / 1024).toFixed(1)} KB`,
+    "< 200 KB",
+    assetBytes < 200 * 1024,
+  ]);
+  rows.push([
+    `first load transfer, everything incl. API data (${MACHINES} machines)`,
+    `${(allBytes / 1024).toFixed(1)} KB`,
+    "(info)",
+    true,
+  ]);
+  rows.push([
+    `navigation to first drawn fleet, ${MACHINES} machines`,
+    `${drawnAt.toFixed(0)} ms`,
+    "< 1000 ms",
+    drawnAt < 1000,
+  ]);
+
+  // Live phase: sort by CPU (re-sorted every tick), scroll now and then, watch frame gaps.
+  if (Deno.env.get("GRIDMON_UI_BENCH_DEBUG")) {
+    console.log(`${(performance.now() / 1000).toFixed(1)} live phase`);
+  }
+  await page.click("button.ft-sort[data-key=cpu]");
+  await page.evaluate(() => {
+    const w = globalThis as unknown as Record<string, number>;
+    w.__longest = 0;
+    w.__longCount = 0;
+    w.__maxGap = 0;
+    let last = performance.now();
+    const loop = (t: number) => {
+      w.__maxGap = Math.max(w.__maxGap, t - last);
+      last = t;
+      requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+  });
+  const ticksBefore = await page.evaluate(() => performance.now());
+  const end = Date.now() + SECONDS * 1000;
+  let step = 0;
+  while (Date.now() < end) {
+    await page.mouse.wheel(0, step++ % 6 < 3 ? 2400 : -2400);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const live = await page.evaluate(() => {
+    const w = globalThis as unknown as Record<string, number>;
+    return { longest: w.__longest, count: w.__longCount, maxGap: w.__maxGap };
+  });
+  const elapsed = (await page.evaluate(() => performance.now())) - ticksBefore;
+  rows.push([
+    `longest main-thread task, ${(elapsed / 1000).toFixed(0)} s of live updates`,
+    live.count ? `${live.longest.toFixed(0)} ms (${live.count} tasks ≥ 50 ms)` : "none ≥ 50 ms",
+    "< 50 ms",
+    live.count === 0,
+  ]);
+  rows.push([
+    "longest gap between animation frames in that time",
+    `${live.maxGap.toFixed(0)} ms`,
+    "(info)",
+    true,
+  ]);
+  await context.close();
+} finally {
+  await browser.close();
+  await sim.stop();
+  await master.stop();
+}
+
+console.log("| measure | value | target | met |");
+console.log("|---|---|---|---|");
+for (const [what, value, target, ok] of rows) {
+  console.log(`| ${what} | ${value} | ${target} | ${ok ? "yes" : "NO"} |`);
+}
