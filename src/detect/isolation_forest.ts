@@ -377,6 +377,25 @@ export function fitForest(
   nFeatures: number,
   options: ForestOptions = {},
 ): IsolationForest {
+  const steps = growForest(data, nRows, nFeatures, options, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `fitForest` in steps: yields the number of trees grown after every `treesPerStep` trees and
+ * returns the forest, so a caller can spread a fit over several turns of its event loop. The
+ * result is the same forest `fitForest` grows. `data` must not change until it is done.
+ */
+export function* growForest(
+  data: Float64Array,
+  nRows: number,
+  nFeatures: number,
+  options: ForestOptions = {},
+  treesPerStep = 10,
+): Generator<number, IsolationForest, void> {
   const trees = options.trees ?? 100;
   const seed = options.seed ?? 1;
   const wanted = options.sampleSize ?? 256;
@@ -396,6 +415,9 @@ export function fitForest(
   }
   if (!Number.isInteger(wanted) || wanted < 2) {
     throw new RangeError(`fitForest: sampleSize must be a whole number >= 2, got ${wanted}`);
+  }
+  if (!(treesPerStep >= 1)) {
+    throw new RangeError(`growForest: treesPerStep must be >= 1, got ${treesPerStep}`);
   }
   const psi = Math.min(wanted, nRows);
   const depth = maxDepth(psi);
@@ -481,6 +503,7 @@ export function fitForest(
       rows[i] = permutation[i];
     }
     grow(tree * internal, tree * leaves, 0, 0, 0, psi, 0);
+    if ((tree + 1) % treesPerStep === 0 && tree + 1 < trees) yield tree + 1;
   }
   return new IsolationForest(nFeatures, psi, depth, { feature, threshold, nodeC, leafValue });
 }
