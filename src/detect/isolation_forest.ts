@@ -69,7 +69,7 @@ export class IsolationForest {
   readonly #nodeC: Float64Array;
   readonly #leafValue: Float64Array;
   readonly #scale: number;
-  #ranks?: { cuts: Float64Array; cutStart: Int32Array; rank: Int32Array };
+  #ranks?: Cuts;
 
   /** Low level: wraps arrays laid out as described in the module comment. */
   constructor(
@@ -133,7 +133,7 @@ export class IsolationForest {
     const bins = new Int32Array(BLOCK * nF);
     for (let start = 0; start < nRows; start += BLOCK) {
       const count = Math.min(BLOCK, nRows - start);
-      binRows(data, start * nF, count, nF, ranks.cuts, ranks.cutStart, bins);
+      binRows(data, start * nF, count, nF, ranks, bins);
       this.#sumBlock(bins, count, ranks.rank, out, start);
     }
     for (let r = 0; r < nRows; r++) out[r] = Math.pow(2, out[r] * this.#scale);
@@ -203,7 +203,7 @@ export class IsolationForest {
    * of its feature's cuts below it, so `value > threshold` exactly when `bin > rank`.
    * Leaf markers get a rank no bin reaches.
    */
-  #thresholdRanks(): { cuts: Float64Array; cutStart: Int32Array; rank: Int32Array } {
+  #thresholdRanks(): Cuts {
     if (this.#ranks) return this.#ranks;
     const nF = this.nFeatures;
     const threshold = this.#threshold, feature = this.#feature;
@@ -237,7 +237,7 @@ export class IsolationForest {
       const f = feature[k];
       rank[k] = lowerBound(cuts, cutStart[f], cutStart[f + 1], threshold[k]) - cutStart[f];
     }
-    this.#ranks = { cuts, cutStart, rank };
+    this.#ranks = { cuts, cutStart, rank, ...bucketCuts(cuts, cutStart) };
     return this.#ranks;
   }
 
@@ -343,21 +343,77 @@ function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number 
   return lo;
 }
 
+/**
+ * Per feature, the sorted distinct thresholds ("cuts"), each node's threshold rank among its
+ * feature's cuts, and a uniform grid over each feature's cut range that says, per grid
+ * bucket, which cuts lie in it. Binning a value is then one multiplication to find its
+ * bucket and a scan of the (usually one or two) cuts in it, instead of a binary search.
+ */
+interface Cuts {
+  cuts: Float64Array;
+  cutStart: Int32Array;
+  rank: Int32Array;
+  gridLow: Float64Array;
+  gridScale: Float64Array;
+  /** Offset of each feature's buckets in `bucket`; a feature with G buckets has G + 1 entries. */
+  gridStart: Int32Array;
+  /** Index (into cuts) of the first cut at or after each bucket. */
+  bucket: Int32Array;
+}
+
+/** The bucket of `x` in a grid of `size` buckets; monotone in x, so cuts keep their order. */
+function bucketOf(x: number, low: number, scale: number, size: number): number {
+  const k = Math.floor((x - low) * scale);
+  return k >= 0 ? (k < size ? k : size - 1) : 0;
+}
+
+function bucketCuts(cuts: Float64Array, cutStart: Int32Array) {
+  const nF = cutStart.length - 1;
+  const gridLow = new Float64Array(nF);
+  const gridScale = new Float64Array(nF);
+  const gridStart = new Int32Array(nF + 1);
+  for (let f = 0; f < nF; f++) {
+    gridStart[f + 1] = gridStart[f] + Math.max(1, cutStart[f + 1] - cutStart[f]) + 1;
+  }
+  const bucket = new Int32Array(gridStart[nF]);
+  for (let f = 0; f < nF; f++) {
+    const lo = cutStart[f], hi = cutStart[f + 1];
+    const size = gridStart[f + 1] - gridStart[f] - 1;
+    const span = hi > lo ? cuts[hi - 1] - cuts[lo] : 0;
+    gridLow[f] = hi > lo ? cuts[lo] : 0;
+    gridScale[f] = span > 0 ? size / span : 0;
+    let i = lo;
+    for (let k = 0; k <= size; k++) {
+      while (i < hi && bucketOf(cuts[i], gridLow[f], gridScale[f], size) < k) i++;
+      bucket[gridStart[f] + k] = i;
+    }
+  }
+  return { gridLow, gridScale, gridStart, bucket };
+}
+
 /** Writes each value's bin (count of its feature's cuts below it) for `count` rows. */
 function binRows(
   data: Float64Array,
   offset: number,
   count: number,
   nF: number,
-  cuts: Float64Array,
-  cutStart: Int32Array,
+  c: Cuts,
   bins: Int32Array,
 ): void {
+  const { cuts, cutStart, bucket } = c;
   for (let f = 0; f < nF; f++) {
-    const lo = cutStart[f], hi = cutStart[f + 1];
-    if (lo === hi) continue; // no tree splits on this feature; its bin is never read
+    const first = cutStart[f];
+    if (first === cutStart[f + 1]) continue; // no tree splits on this feature; never read
+    const low = c.gridLow[f], scale = c.gridScale[f], grid = c.gridStart[f];
+    const size = c.gridStart[f + 1] - grid - 1;
     for (let r = 0, i = offset + f, j = f; r < count; r++, i += nF, j += nF) {
-      bins[j] = lowerBound(cuts, lo, hi, data[i]) - lo;
+      const x = data[i];
+      const k = grid + bucketOf(x, low, scale, size);
+      let at = bucket[k];
+      const end = bucket[k + 1];
+      if (end - at > 8) at = lowerBound(cuts, at, end, x);
+      else while (at < end && cuts[at] < x) at++;
+      bins[j] = at - first;
     }
   }
 }
