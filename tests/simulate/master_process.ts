@@ -11,6 +11,8 @@ export interface MasterProcess {
   /** ws://127.0.0.1:PORT/ws/worker */
   wsUrl: string;
   dataDir: string;
+  /** The UI/API access token from the Dashboard line (use as `Authorization: Bearer`). */
+  accessToken?: string;
   /** Everything the master printed so far. */
   output(): string;
   /** SIGTERM, then waits for the exit. */
@@ -85,6 +87,7 @@ export async function spawnMaster(options: SpawnMasterOptions): Promise<MasterPr
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws/worker`,
     dataDir: options.dataDir,
+    accessToken: /Dashboard: \S*#token=([\w-]+)/.exec(text)?.[1],
     output: () => text,
     async stop() {
       try {
