@@ -21,6 +21,8 @@
  * once; writing resumes, in a new segment, as soon as the disk works again.
  */
 import { join } from "node:path";
+import { recoverSpool, type Segment, segmentName, STATE_FILE } from "./spool_format.ts";
+export { parseSegment, parseSpoolState } from "./spool_format.ts";
 import type { UnnumberedSample } from "./sampler_types.ts";
 
 /** Smallest accepted cap. */
@@ -81,20 +83,7 @@ export interface Spool {
   close(): Promise<void>;
 }
 
-interface Segment {
-  path: string;
-  firstSeq: number;
-  lastSeq: number;
-  bytes: number;
-}
-
-const SEGMENT_RE = /^seg-(\d{16})\.jsonl$/;
-const STATE_FILE = "state.json";
 const encoder = new TextEncoder();
-
-function segmentName(firstSeq: number): string {
-  return `seg-${String(firstSeq).padStart(16, "0")}.jsonl`;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -103,117 +92,6 @@ function describe(error: unknown): string {
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
-}
-
-/** What a spool directory held: the state file and the readable samples of every segment. */
-export interface RecoveredSpool {
-  nextSeq: number;
-  acked: number;
-  segments: Segment[];
-  seqs: number[];
-  lines: string[];
-}
-
-/**
- * Pure: parses one segment's text into its samples. Returns the kept lines and how many were
- * skipped (unparsable, torn, not a sample, or not after `afterSeq`).
- */
-export function parseSegment(
-  text: string,
-  afterSeq: number,
-  isValidSample?: (value: unknown) => boolean,
-): { seqs: number[]; lines: string[]; skipped: number; maxSeq: number } {
-  const seqs: number[] = [];
-  const lines: string[] = [];
-  let skipped = 0;
-  let maxSeq = -1;
-  let last = afterSeq;
-  const parts = text.split("\n");
-  // A complete file ends in "\n": the final part is then empty. A non-empty one is torn.
-  for (let i = 0; i < parts.length; i++) {
-    const line = parts[i];
-    if (line === "") continue;
-    if (i === parts.length - 1) {
-      skipped++;
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
-    }
-    const seq = (value as { seq?: unknown } | null)?.seq;
-    if (
-      typeof value !== "object" || value === null || !Number.isSafeInteger(seq) ||
-      (seq as number) < 0 || (isValidSample && !isValidSample(value))
-    ) {
-      skipped++;
-      continue;
-    }
-    maxSeq = Math.max(maxSeq, seq as number);
-    if ((seq as number) <= last) continue; // acknowledged already, or out of order
-    last = seq as number;
-    seqs.push(last);
-    lines.push(line);
-  }
-  return { seqs, lines, skipped, maxSeq };
-}
-
-/** Pure: parses `state.json`. Throws SyntaxError on anything but the expected shape. */
-export function parseSpoolState(text: string): { nextSeq: number; acked: number } {
-  const value = JSON.parse(text);
-  const { nextSeq, acked } = value ?? {};
-  if (!Number.isSafeInteger(nextSeq) || nextSeq < 0 || !Number.isSafeInteger(acked) || acked < -1) {
-    throw new SyntaxError(`Cannot parse spool state: expected {"nextSeq": N, "acked": A}`);
-  }
-  return { nextSeq, acked };
-}
-
-/** Reads a spool directory (creating it when missing). Unreadable lines are skipped and logged. */
-export async function recoverSpool(
-  dir: string,
-  log: (message: string) => void,
-  isValidSample?: (value: unknown) => boolean,
-): Promise<RecoveredSpool> {
-  await Deno.mkdir(dir, { recursive: true });
-  let nextSeq = 0;
-  let acked = -1;
-  try {
-    ({ nextSeq, acked } = parseSpoolState(await Deno.readTextFile(join(dir, STATE_FILE))));
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      log(`spool: ignoring ${join(dir, STATE_FILE)}: ${describe(error)}`);
-    }
-  }
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && SEGMENT_RE.test(entry.name)) names.push(entry.name);
-  }
-  names.sort();
-  const segments: Segment[] = [];
-  const seqs: number[] = [];
-  const lines: string[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    const text = await Deno.readTextFile(path);
-    const parsed = parseSegment(text, Math.max(acked, seqs.at(-1) ?? -1), isValidSample);
-    if (parsed.skipped > 0) {
-      log(`spool: skipped ${parsed.skipped} unreadable line(s) in ${path} (torn by a crash?)`);
-    }
-    nextSeq = Math.max(nextSeq, parsed.maxSeq + 1);
-    seqs.push(...parsed.seqs);
-    lines.push(...parsed.lines);
-    const firstSeq = Number(SEGMENT_RE.exec(name)![1]);
-    segments.push({
-      path,
-      firstSeq,
-      lastSeq: Math.max(parsed.maxSeq, firstSeq),
-      bytes: encoder.encode(text).length,
-    });
-  }
-  return { nextSeq, acked, segments, seqs, lines };
 }
 
 /** Opens (and recovers) the spool in `options.dir`. */
