@@ -9,7 +9,8 @@ import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { eventsTable } from "./events_table.js";
 import { fmtScore } from "./format.js";
 import { machineHash, navigate, routeHash } from "./router.js";
-import { drawScatter } from "./scatter.js";
+import { drawScatter, nearestPoint } from "./scatter.js";
+import { fmtPct, fmtTime } from "./format.js";
 
 const RANGES = /** @type {const} */ ([
   ["1h", 3600e3],
@@ -53,6 +54,42 @@ export function mountAnomaliesPage(root, route, ctx) {
     "aria-label": "CPU versus memory, anomalies in red",
   });
   const scatterInfo = h("p", { class: "muted small", role: "status" });
+  const tip = h("div", { class: "tip", hidden: true });
+  const plotBox = h("div", { class: "scatter-box" }, canvas, tip);
+  canvas.addEventListener("mousemove", (e) => {
+    const i = scatter ? nearestPoint(canvas, scatter, e.offsetX, e.offsetY) : -1;
+    tip.hidden = i < 0;
+    canvas.classList.toggle("pointing", i >= 0);
+    if (i < 0) return;
+    const name = scatter.machines[scatter.machine[i]] ?? "";
+    const m = ctx.fleet.machines.get(name);
+    replaceChildren(
+      tip,
+      h("strong", { text: m?.name ?? name }),
+      h("span", { text: fmtTime(scatter.t[i]) }),
+      h("span", { text: `CPU ${fmtPct(scatter.cpu[i])} · memory ${fmtPct(scatter.mem[i])}` }),
+      scatter.anomalous[i]
+        ? h("span", { class: "tip-bad", text: `anomalous, score ${fmtScore(scatter.score[i])}` })
+        : null,
+    );
+    tip.style.left = `${Math.min(e.offsetX + 12, canvas.clientWidth - 200)}px`;
+    tip.style.top = `${e.offsetY + 12}px`;
+  });
+  canvas.addEventListener("mouseleave", () => (tip.hidden = true));
+  canvas.addEventListener("click", (e) => {
+    const i = scatter ? nearestPoint(canvas, scatter, e.offsetX, e.offsetY) : -1;
+    if (i < 0) return;
+    const id = scatter.machines[scatter.machine[i]];
+    if (id) {
+      navigate(
+        machineHash(id, {
+          range: "custom",
+          from: scatter.t[i] - 15 * 60e3,
+          to: scatter.t[i] + 15 * 60e3,
+        }),
+      );
+    }
+  });
   const eventsEl = h("div");
   const statesEl = h("div");
   const page = h(
@@ -80,7 +117,7 @@ export function mountAnomaliesPage(root, route, ctx) {
           h("span", { class: "key key-anomalous", "aria-hidden": "true" }),
           "anomalous",
         ),
-        canvas,
+        plotBox,
         scatterInfo,
       ),
       h(

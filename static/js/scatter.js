@@ -6,6 +6,48 @@
 import { cssVar } from "./dom.js";
 
 /**
+ * Where the plot sits in a canvas of CSS size w × h, and how values map to it.
+ * @param {number} w
+ * @param {number} hgt
+ */
+function geometry(w, hgt) {
+  const left = 48;
+  const bottom = 36;
+  const top = 10;
+  const right = 12;
+  const pw = w - left - right;
+  const ph = hgt - top - bottom;
+  const x = (/** @type {number} */ v) => left + (Math.min(100, Math.max(0, v)) / 100) * pw;
+  const y = (/** @type {number} */ v) => top + ph - (Math.min(100, Math.max(0, v)) / 100) * ph;
+  return { left, top, pw, ph, x, y };
+}
+
+/**
+ * Index of the point nearest to (px, py), in CSS pixels of the canvas, within `radius`;
+ * anomalous points win ties. -1 when none is close.
+ * @param {HTMLCanvasElement} canvas
+ * @param {{ cpu: number[], mem: number[], anomalous: (0 | 1)[] }} data
+ * @param {number} px
+ * @param {number} py
+ * @param {number} [radius]
+ */
+export function nearestPoint(canvas, data, px, py, radius = 8) {
+  const { x, y } = geometry(canvas.clientWidth, canvas.clientHeight);
+  let best = -1;
+  let bestD = radius * radius;
+  for (let i = 0; i < data.cpu.length; i++) {
+    const dx = x(data.cpu[i]) - px;
+    const dy = y(data.mem[i]) - py;
+    const d = dx * dx + dy * dy - (data.anomalous[i] ? 4 : 0);
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
  * Draws the points (both axes 0..100 %).
  * @param {HTMLCanvasElement} canvas
  * @param {{ cpu: number[], mem: number[], anomalous: (0 | 1)[] }} data
@@ -25,14 +67,7 @@ export function drawScatter(canvas, data) {
   const normal = cssVar("--scatter-normal") || "rgba(59,130,246,.45)";
   const bad = cssVar("--danger") || "#dc2626";
   const font = getComputedStyle(canvas).fontFamily || "system-ui";
-  const left = 48;
-  const bottom = 36;
-  const top = 10;
-  const right = 12;
-  const pw = w - left - right;
-  const ph = hgt - top - bottom;
-  const x = (/** @type {number} */ v) => left + (Math.min(100, Math.max(0, v)) / 100) * pw;
-  const y = (/** @type {number} */ v) => top + ph - (Math.min(100, Math.max(0, v)) / 100) * ph;
+  const { left, top, pw, ph, x, y } = geometry(w, hgt);
 
   ctx.font = `12px ${font}`;
   ctx.fillStyle = fg;

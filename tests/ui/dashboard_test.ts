@@ -332,6 +332,21 @@ Deno.test({
         );
         const states = await page.$$eval(".state-word", (els) => els.length);
         assert.equal(states, WORKERS + 1);
+        // Hovering a point names its machine.
+        const to = Date.now();
+        const sc = await api<{ cpu: number[]; mem: number[] }>(
+          master,
+          `/api/scatter?from=${to - HOUR}&to=${to}&limit=5000`,
+        );
+        const i = Math.floor(sc.cpu.length / 2);
+        const box = (await page.locator("canvas.scatter").boundingBox())!;
+        const [left, top, right, bottom] = [48, 10, 12, 36];
+        await page.mouse.move(
+          box.x + left + (sc.cpu[i] / 100) * (box.width - left - right),
+          box.y + top + (1 - sc.mem[i] / 100) * (box.height - top - bottom),
+        );
+        await page.waitForSelector(".tip:not([hidden])");
+        assert.match(await page.textContent(".tip") ?? "", /(sim-\d{4}|<img)[\s\S]*CPU \d/);
         await page.screenshot({ path: `${SCREENSHOT_DIR}anomalies.png`, fullPage: true });
       });
 
