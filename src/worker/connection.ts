@@ -181,7 +181,7 @@ export function startConnection(options: ConnectionOptions): Connection {
       );
     } else {
       delay = backoff.next();
-      const why = lastError && code === 1006 ? lastError : describeClose(code, reason);
+      const why = lastError || describeClose(code, reason);
       announce(
         "down",
         wasConnected
@@ -194,13 +194,13 @@ export function startConnection(options: ConnectionOptions): Connection {
 
   function onFrame(ws: WebSocket, data: unknown): void {
     if (typeof data !== "string") {
+      lastError = "the master sent a binary frame";
       ws.close(CLOSE.invalidFrame, "binary frames are not accepted");
       return;
     }
     const parsed = parseMasterFrameLite(data);
     if (!parsed.ok) {
-      lastError = `invalid frame from master: ${parsed.reason}`;
-      log(`master at ${url} sent an invalid frame: ${parsed.reason}; reconnecting`);
+      lastError = `the master sent an invalid frame (${parsed.reason})`;
       ws.close(CLOSE.invalidFrame, parsed.reason.slice(0, 100));
       return;
     }
