@@ -8,7 +8,7 @@ Deno.test("nextBoundary() gives the next wall-clock multiple of the interval", (
   assert.equal(nextBoundary(59_999, 60_000), 60_000);
 });
 
-Deno.test("startTicker() skips boundaries during a slow tick instead of overlapping a slow tick", async () => {
+Deno.test("startTicker() skips boundaries during a slow tick instead of overlapping it", async () => {
   const fired: number[] = [];
   let active = 0;
   let maxActive = 0;
