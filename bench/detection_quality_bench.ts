@@ -31,11 +31,12 @@ interface KindStats {
   faults: number;
   detected: number;
   within: number;
+  withinMinute: number;
   delays: number[];
 }
 
 const perKind = new Map<FaultKind, KindStats>(
-  KINDS.map((k) => [k, { faults: 0, detected: 0, within: 0, delays: [] }]),
+  KINDS.map((k) => [k, { faults: 0, detected: 0, within: 0, withinMinute: 0, delays: [] }]),
 );
 let falseEventsInFaultRuns = 0;
 let hitEvents = 0;
@@ -77,6 +78,7 @@ for (let m = 0; m < MACHINES; m++) {
     stats.detected++;
     stats.delays.push(delay);
     if (delay <= TARGET_S) stats.within++;
+    if (delay <= 60) stats.withinMinute++;
   }
 }
 
@@ -93,14 +95,16 @@ console.log(
     `(${hitEvents} on a fault, ${falseEventsInFaultRuns} elsewhere).\n`,
 );
 console.log(
-  `| fault | injected | recall | recall within ${TARGET_S} s | median time to detect s | max s |`,
+  `| fault | injected | recall | within ${TARGET_S} s | within 60 s | median time to detect s | max s |`,
 );
-console.log("|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|");
 for (const [kind, s] of perKind) {
   console.log(
     `| ${kind} | ${s.faults} | ${(s.detected / s.faults).toFixed(3)} | ${
       (s.within / s.faults).toFixed(3)
-    } | ${median(s.delays)} | ${s.delays.length ? Math.max(...s.delays) : "-"} |`,
+    } | ${(s.withinMinute / s.faults).toFixed(3)} | ${median(s.delays)} | ${
+      s.delays.length ? Math.max(...s.delays) : "-"
+    } |`,
   );
 }
 

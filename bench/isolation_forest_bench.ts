@@ -104,6 +104,7 @@ for (const ref of reference) {
     } | ${median(fits).toFixed(2)} | ${Math.round(rowsPerSecond).toLocaleString("en")} |`,
   );
 }
+for (const note of notes) console.log(`\n${note}`);
 console.log(
   `\n${
     reference.length - failures

@@ -38,7 +38,7 @@ export const SAMPLE_FEATURES: readonly FeatureInfo[] = [
   { name: "cpu.usage", floor: 10 },
   { name: "cpu.iowait", floor: 5 },
   { name: "mem.usedPct", floor: 3 },
-  { name: "mem.growth", floor: 1 },
+  { name: "mem.growth", floor: 0.5 },
   { name: "mem.swapUsedPct", floor: 3 },
   { name: "load.perCore", floor: 0.25 },
   { name: "disk.readBps", floor: 2, log: true },
