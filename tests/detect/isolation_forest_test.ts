@@ -8,7 +8,7 @@ import {
 import { Random } from "../../src/detect/random.ts";
 import { rocAuc } from "../../src/detect/roc_auc.ts";
 
-const ODDS = "/work/shared/bench/odds";
+const ODDS = new URL("../fixtures/detect/odds", import.meta.url).pathname;
 
 function loadLabelled(path: string): { data: Float64Array; labels: Float64Array; nF: number } {
   const lines = Deno.readTextFileSync(path).trim().split("\n");
