@@ -98,6 +98,16 @@ export class IsolationForest {
 
   /** Anomaly score in (0, 1) of the row starting at `offset` in `data` (row-major). */
   scoreRow(data: ArrayLike<number>, offset = 0): number {
+    return Math.pow(2, this.#pathSum(data, offset) * this.#scale);
+  }
+
+  /** Mean path length E[h] of a row over all trees. */
+  pathLength(data: ArrayLike<number>, offset = 0): number {
+    return this.#pathSum(data, offset) / this.trees;
+  }
+
+  /** Sum over trees of the row's path length (leaf depth + c(leaf size)). */
+  #pathSum(data: ArrayLike<number>, offset: number): number {
     const feature = this.#feature, threshold = this.#threshold, leafValue = this.#leafValue;
     const internal = this.#internal, depth = this.depth;
     let sum = 0;
@@ -111,12 +121,7 @@ export class IsolationForest {
       base += internal;
       leafBase += this.#leaves;
     }
-    return Math.pow(2, sum * this.#scale);
-  }
-
-  /** Mean path length E[h] of a row over all trees. */
-  pathLength(data: ArrayLike<number>, offset = 0): number {
-    return Math.log2(this.scoreRow(data, offset)) / this.#scale / this.trees;
+    return sum;
   }
 
   /** Scores every row of a row-major matrix with `nFeatures` columns. */
