@@ -50,7 +50,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (config.output === "-") {
     await Deno.stdout.write(new TextEncoder().encode(out));
   } else {
-    await Deno.writeTextFile(config.output, out);
+    try {
+      await Deno.writeTextFile(config.output, out);
+    } catch (error) {
+      throw new Error(`Cannot write ${config.output}: ${(error as Error).message}`);
+    }
   }
 }
 

@@ -129,6 +129,14 @@ Deno.test("gridmon score exits 1 with the line number on bad input, 2 on bad fla
     assert.match(missing.stderr, /no such file/);
     const badFlag = await runScore(["--input", `${dir}/bad0.csv`, "--sample", "one"]);
     assert.equal(badFlag.code, 2);
+    const unwritable = await runScore([
+      "--input",
+      `${FIXTURES}univariate.csv`,
+      "--output",
+      `${dir}/no/such/dir/out.csv`,
+    ]);
+    assert.equal(unwritable.code, 1);
+    assert.match(unwritable.stderr, /Cannot write/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
