@@ -7,6 +7,8 @@
  * 2. 1,000 machines live at 1 s for GRIDMON_BENCH_SECONDS (default 60): sample time to ack
  *    (p50, p99) and the master's peak RSS;
  * 3. bytes on disk per stored sample, after the master of (1) shut down and checkpointed.
+ *
+ * GRIDMON_BENCH_PROFILE_DIR=DIR makes each master write a V8 CPU profile into DIR.
  */
 import { startFleet } from "../src/simulate/fleet.ts";
 import { createMachineModel } from "../src/simulate/machine_model.ts";
@@ -15,6 +17,9 @@ import { spawnMaster } from "../tests/simulate/master_process.ts";
 const TOKEN = "bench-ingest-token";
 const INGEST_SECONDS = Number(Deno.env.get("GRIDMON_BENCH_INGEST_SECONDS") ?? 20);
 const LIVE_SECONDS = Number(Deno.env.get("GRIDMON_BENCH_SECONDS") ?? 60);
+/** When set, the masters write V8 CPU profiles there (for finding the bottleneck). */
+const PROFILE_DIR = Deno.env.get("GRIDMON_BENCH_PROFILE_DIR");
+const DENO_FLAGS = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 const LIVE_WORKERS = Number(Deno.env.get("GRIDMON_BENCH_WORKERS") ?? 1000);
 
 interface Row {
@@ -96,7 +101,7 @@ const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 
 async function sustainedIngest(): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "gridmon-bench-ingest-" });
-  const master = await spawnMaster({ token: TOKEN, dataDir });
+  const master = await spawnMaster({ token: TOKEN, dataDir, denoFlags: DENO_FLAGS });
   let stored = 0;
   try {
     const now = Date.now();
@@ -154,11 +159,12 @@ async function sustainedIngest(): Promise<void> {
 
 async function liveFleet(): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "gridmon-bench-live-" });
-  const master = await spawnMaster({ token: TOKEN, dataDir });
+  const master = await spawnMaster({ token: TOKEN, dataDir, denoFlags: DENO_FLAGS });
   try {
     let latencies = new Float64Array(LIVE_WORKERS * (LIVE_SECONDS + 5));
     let count = 0;
     let measureFrom = Infinity;
+    let measureTo = Infinity;
     const began = performance.now();
     const fleet = startFleet({
       url: master.wsUrl,
@@ -168,7 +174,7 @@ async function liveFleet(): Promise<void> {
       startMs: Date.now(),
       speed: 1,
       onAck(ts, ackedAt) {
-        if (ts < measureFrom) return;
+        if (ts < measureFrom || ts >= measureTo) return;
         if (count === latencies.length) {
           const bigger = new Float64Array(latencies.length * 2);
           bigger.set(latencies);
@@ -201,10 +207,12 @@ async function liveFleet(): Promise<void> {
       await sleep(1000);
     }
     const seconds = (performance.now() - t0) / 1000;
+    measureTo = measureFrom + seconds * 1000;
     const cpu = (await cpuSecondsOf(master.pid)) - cpu0;
     const flush1 = await flushStats(master.httpUrl, master.accessToken);
     const { hwm } = await memoryOf(master.pid);
     const reconnects = fleet.stats.reconnects;
+    await sleep(2000); // the last samples of the window get their acks
     await fleet.stop();
     const sorted = latencies.slice(0, count).sort();
     const p99 = percentile(sorted, 99);

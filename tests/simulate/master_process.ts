@@ -24,6 +24,8 @@ export interface SpawnMasterOptions {
   dataDir: string;
   /** More flags (e.g. --public-ui). */
   args?: string[];
+  /** Flags for `deno run` itself (e.g. --cpu-prof). */
+  denoFlags?: string[];
   /** How long to wait for the Dashboard line (default 30 s). */
   timeoutMs?: number;
 }
@@ -34,6 +36,7 @@ export async function spawnMaster(options: SpawnMasterOptions): Promise<MasterPr
     args: [
       "run",
       "--allow-all",
+      ...(options.denoFlags ?? []),
       MAIN,
       "master",
       "--port",
