@@ -9,11 +9,20 @@ import {
   SCALAR_METRICS,
 } from "../../src/protocol/metrics.ts";
 import type { Sample } from "../../src/protocol/sample.ts";
-import { flattenSample, unitOf } from "../../static/js/metrics.js";
-import { fmtBps, fmtBytes, fmtDuration, fmtPct } from "../../static/js/format.js";
-import { machineHash, parseRoute, routeHash } from "../../static/js/router.js";
-import { createFleet, pushSpark, SPARK_WINDOW_MS, statusOf } from "../../static/js/state.js";
-import { chartSpecs, resolveRange } from "../../static/js/machine_page.js";
+
+/**
+ * Loads a browser module at run time. A static import would pull the modules' DOM typings
+ * (`/// <reference lib="dom" />`) into the whole test program; `deno check static/app.js`
+ * type-checks them on their own.
+ */
+function browserModule(name: string) {
+  return import(new URL(`../../static/js/${name}`, import.meta.url).href);
+}
+const { flattenSample, unitOf } = await browserModule("metrics.js");
+const { fmtBps, fmtBytes, fmtDuration, fmtPct } = await browserModule("format.js");
+const { machineHash, parseRoute, routeHash } = await browserModule("router.js");
+const { createFleet, pushSpark, SPARK_WINDOW_MS, statusOf } = await browserModule("state.js");
+const { chartSpecs, resolveRange } = await browserModule("machine_page.js");
 
 const SAMPLE: Sample = {
   ts: 1_763_700_000_000,
@@ -133,13 +142,13 @@ Deno.test("sparkline history keeps only the last 15 minutes, in time order", () 
   for (let t = 0; t <= SPARK_WINDOW_MS + 200_000; t += 1000) pushSpark(m, t, 1);
   pushSpark(m, 5, 1); // out of order: ignored
   assert.ok(m.sparkT[0] >= 200_000 - 65_000, `oldest kept ${m.sparkT[0]}`);
-  assert.ok(m.sparkT.every((t, i) => i === 0 || t > m.sparkT[i - 1]));
+  assert.ok(m.sparkT.every((t: number, i: number) => i === 0 || t > m.sparkT[i - 1]));
 });
 
 Deno.test("a machine gets one chart per metric family it reports", () => {
   const keys = new Set(flattenOnMaster(SAMPLE).keys());
   keys.add("anomaly.score");
-  const ids = chartSpecs(keys, false).map((s) => s.id);
+  const ids = chartSpecs(keys, false).map((s: { id: string }) => s.id);
   assert.deepEqual(ids, [
     "cpu",
     "mem",
@@ -152,9 +161,9 @@ Deno.test("a machine gets one chart per metric family it reports", () => {
     "temp",
     "score",
   ]);
-  assert.ok(chartSpecs(keys, true).some((s) => s.id === "cores"));
-  const fs = chartSpecs(keys, false).find((s) => s.id === "fs")!;
-  assert.deepEqual(fs.series.map((s) => s.label), ["/var/lib:x"]);
+  assert.ok(chartSpecs(keys, true).some((s: { id: string }) => s.id === "cores"));
+  const fs = chartSpecs(keys, false).find((s: { id: string }) => s.id === "fs")!;
+  assert.deepEqual(fs.series.map((s: { label: string }) => s.label), ["/var/lib:x"]);
 });
 
 Deno.test("a zoomed route wins over its preset; live is the last 5 minutes", () => {

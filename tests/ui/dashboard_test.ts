@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The dashboard in a real browser (Debian's Chromium), against a real master fed by the
  * simulator (40 minutes of back-filled history, a CPU fault on sim-0003) and by a worker whose
@@ -19,6 +18,11 @@ import {
   waitUntil,
 } from "./harness.ts";
 
+// Browser globals, used only inside page.evaluate() callbacks, which run in Chromium. The test
+// program is type-checked without the DOM library (it would change types for every other test).
+// deno-lint-ignore no-explicit-any
+declare const document: any;
+
 const WORKERS = 12;
 const EVIL = "<img src=x onerror=alert(1)>";
 const HOUR = 3600e3;
@@ -38,9 +42,9 @@ interface AnomalyEvent {
 /** Fraction of pixels in a vertical canvas column (at time `tMs`) that are pink (red, not orange). */
 function redShareAt(page: Page, cardSelector: string, tMs: number): Promise<number> {
   return page.evaluate(([sel, t]) => {
-    const card = document.querySelector(sel) as HTMLElement;
-    const canvas = card.querySelector("canvas") as HTMLCanvasElement;
-    const over = card.querySelector(".u-over") as HTMLElement;
+    const card = document.querySelector(sel);
+    const canvas = card.querySelector("canvas");
+    const over = card.querySelector(".u-over");
     const from = Number(card.dataset.from);
     const to = Number(card.dataset.to);
     const scale = canvas.width / canvas.clientWidth;
@@ -61,7 +65,7 @@ function redShareAt(page: Page, cardSelector: string, tMs: number): Promise<numb
 /** Pixels of a canvas in a card that have (about) the colour of the first series. */
 function seriesPixels(page: Page, cardSelector: string): Promise<number> {
   return page.evaluate((sel) => {
-    const canvas = document.querySelector(`${sel} canvas`) as HTMLCanvasElement;
+    const canvas = document.querySelector(`${sel} canvas`);
     const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 0; i < data.length; i += 4) {
@@ -135,9 +139,7 @@ Deno.test({
         // Sparklines were fetched and drawn: the canvas is not blank.
         await waitUntil("a drawn sparkline", () =>
           page.evaluate(() => {
-            const c = document.querySelector(".ft-body .ft-row:not([hidden]) canvas.spark") as
-              | HTMLCanvasElement
-              | null;
+            const c = document.querySelector(".ft-body .ft-row:not([hidden]) canvas.spark");
             if (!c || !c.width) return false;
             const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
             return d.some((v: number, i: number) => i % 4 === 3 && v > 0);

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * Login, the empty fleet and a lost master, in Chromium against a real master with no workers.
  */
