@@ -70,6 +70,9 @@ acknowledges it, then one sample per interval, live; --speed 60 replays an hour 
 it catches up with now. Example, an hour of history then live data:
   gridmon simulate --master localhost --token T --workers 100 --start now-1h
 
+Machine ids follow from --seed and --name-prefix: two simulators feeding one master need a
+different seed or prefix, or they take each other's connections over.
+
 GRIDMON_MASTER and GRIDMON_TOKEN are read when the flags are absent.
 `;
 

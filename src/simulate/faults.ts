@@ -154,6 +154,15 @@ export function randomFaults(count: number, ctx: FaultContext): Fault[] {
   return faults;
 }
 
+/** The fault active on `machineId` at `ts`, if any: a label for scoring detection. */
+export function activeFault(
+  faults: readonly Fault[],
+  machineId: string,
+  ts: number,
+): Fault | undefined {
+  return faults.find((f) => f.machineId === machineId && ts >= f.start && ts < f.end);
+}
+
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const clamp = (x: number, min: number, max: number) => Math.min(max, Math.max(min, x));
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../src/cli/errors.ts";
 import { SampleSchema } from "../../src/protocol/sample.ts";
-import { type FaultContext, parseFaultSpec } from "../../src/simulate/faults.ts";
+import { activeFault, type FaultContext, parseFaultSpec } from "../../src/simulate/faults.ts";
 import { baseSample, createMachineModel, machineIdFor } from "../../src/simulate/machine_model.ts";
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -156,4 +156,14 @@ Deno.test("faults of other machines leave a model untouched", () => {
   const hit = createMachineModel("1", 1, { faults });
   assert.equal(hit.faults.length, 4);
   assert.ok(SampleSchema.safeParse(hit.sampleAt(T0 + 1_800_000)).success);
+});
+
+Deno.test("activeFault() labels exactly the samples inside a fault's window", () => {
+  const faults = parseFaultSpec("cpu@1m+1m:1,net@5m+1m:2", CTX);
+  const id = machineIdFor("1", "sim", 1);
+  assert.equal(activeFault(faults, id, T0 + 59_999), undefined);
+  assert.equal(activeFault(faults, id, T0 + 60_000)?.kind, "cpu");
+  assert.equal(activeFault(faults, id, T0 + 119_999)?.kind, "cpu");
+  assert.equal(activeFault(faults, id, T0 + 120_000), undefined);
+  assert.equal(activeFault(faults, machineIdFor("1", "sim", 2), T0 + 60_000), undefined);
 });

@@ -59,3 +59,21 @@ Deno.test("simulate: 20 workers stream to the real master, which lists 20 machin
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("simulate: the real master refuses a wrong token and the simulator says so", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const master = await spawnMaster({ token: TOKEN, dataDir });
+  try {
+    const config = parseSimulateArgs(
+      ["--master", master.wsUrl, "--token", "not-the-token", "--workers", "3", "--duration", "5s"],
+      {},
+    );
+    await assert.rejects(
+      runSimulation(config, { log: () => {}, progressMs: 0 }),
+      /the master refused the join token \(close 4001/,
+    );
+  } finally {
+    await master.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
