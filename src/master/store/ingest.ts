@@ -11,10 +11,14 @@
  */
 import { flattenSample } from "../../protocol/metrics.ts";
 import type { IngestRow, MachineInfo, MachineRow } from "./store_types.ts";
-import { addValue, type Agg, bucketOf, HOUR_MS, MINUTE_MS } from "./rollup.ts";
+import type { StatementSync } from "node:sqlite";
+import { addAgg, addValue, type Agg, bucketOf, HOUR_MS, MINUTE_MS } from "./rollup.ts";
+import { aggSeries, decodeAggs, encodeAggs } from "./rollup_codec.ts";
 import { fleetContribution } from "./fleet.ts";
 import {
+  aggBuffer,
   layoutIdxFor,
+  layoutSeriesOf,
   loadState,
   type MachineState,
   newMachineState,
@@ -22,6 +26,7 @@ import {
   type StoreContext,
 } from "./store_state.ts";
 import { storedValue } from "./value_codec.ts";
+import { sameShape, sameValues, walkSample } from "./sample_values.ts";
 
 /** A machine silent this long gets its open minute written to the rollup tables. */
 export const IDLE_CLOSE_MS = 2 * MINUTE_MS;
@@ -129,6 +134,36 @@ export function touchMachines(ctx: StoreContext, lastSeen: Map<string, number>):
   });
 }
 
+/** Merges `acc` into the rollup row (machine, bucket) read with `get` and written with `put`. */
+function mergeRollup(
+  ctx: StoreContext,
+  get: StatementSync,
+  put: StatementSync,
+  machine: number,
+  bucket: number,
+  acc: Map<number, Agg>,
+): void {
+  const existing = get.get(machine, bucket) as { layout: number; aggs: Uint8Array } | undefined;
+  let merged = acc;
+  if (existing) {
+    merged = new Map();
+    for (const [s, a] of acc) merged.set(s, { ...a });
+    const series = layoutSeriesOf(ctx, existing.layout);
+    const buf = aggBuffer(ctx, series.length);
+    decodeAggs(existing.aggs, series.length, buf);
+    for (let i = 0; i < series.length; i++) {
+      addAgg(merged, series[i], {
+        count: buf[4 * i],
+        min: buf[4 * i + 1],
+        max: buf[4 * i + 2],
+        sum: buf[4 * i + 3],
+      });
+    }
+  }
+  const series = aggSeries(merged);
+  put.run(machine, bucket, layoutIdxFor(ctx, series), encodeAggs(ctx.writer, series, merged));
+}
+
 /** Writes a minute's aggregates of one machine into the minute, hour and fleet tables. */
 function writeAggregates(
   ctx: StoreContext,
@@ -136,14 +171,11 @@ function writeAggregates(
   minute: number,
   acc: Map<number, Agg>,
 ): void {
-  const hour = bucketOf(minute, HOUR_MS);
-  const { upsertMinute, upsertHour, upsertFleet } = ctx.st;
-  for (const [series, a] of acc) {
-    upsertMinute.run(machine, minute, series, a.min, a.max, a.sum, a.count);
-    upsertHour.run(machine, hour, series, a.min, a.max, a.sum, a.count);
-  }
+  const { st } = ctx;
+  mergeRollup(ctx, st.getMinute, st.putMinute, machine, minute, acc);
+  mergeRollup(ctx, st.getHour, st.putHour, machine, bucketOf(minute, HOUR_MS), acc);
   const c = fleetContribution(ctx.catalog, acc);
-  upsertFleet.run(
+  st.upsertFleet.run(
     minute,
     c.cpuSum,
     c.cpuCount,
@@ -181,15 +213,16 @@ export function closeIdleMinutes(ctx: StoreContext, now: number): MachineState[]
 }
 
 /**
- * Saves a machine's last seq and minute bookkeeping, and its latest sample as JSON when `force`
- * or when the saved one is LATEST_SAVE_EVERY_MS old (writing ~2 KB of JSON per machine per
- * flush cost a third of the ingest throughput). After a crash, `loadState` rebuilds a newer
- * latest sample from the newest raw row.
+ * Saves a machine's minute bookkeeping when it changed (`dirty`), and its latest sample as JSON
+ * and last seq when `force` or every LATEST_SAVE_EVERY_MS: writing them on every flush cost a
+ * third of the ingest throughput. After a crash, `loadState` takes the newer latest sample and
+ * last seq from the newest raw row.
  */
 export function persistMachine(ctx: StoreContext, state: MachineState, force = false): void {
   const latest = state.latest;
   const now = ctx.now();
-  if (latest && (force || now - state.latestSavedAt >= LATEST_SAVE_EVERY_MS)) {
+  const due = force || now - state.latestSavedAt >= LATEST_SAVE_EVERY_MS;
+  if (latest && due) {
     ctx.st.saveLatest.run(
       state.idx,
       state.latestTs,
@@ -198,6 +231,7 @@ export function persistMachine(ctx: StoreContext, state: MachineState, force = f
     );
     state.latestSavedAt = now;
   }
+  if (!state.dirty && !due) return;
   ctx.st.updateMachineBuckets.run(
     state.row.lastSeq,
     state.openMinute,
@@ -207,25 +241,25 @@ export function persistMachine(ctx: StoreContext, state: MachineState, force = f
   state.dirty = false;
 }
 
-function layoutOf(ctx: StoreContext, state: MachineState, flat: Map<string, number>): number {
-  const cached = state.layoutKeys;
-  if (cached !== null && cached.length === flat.size) {
-    let i = 0;
-    let same = true;
-    for (const key of flat.keys()) {
-      if (key !== cached[i++]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return state.layout;
-  }
+/**
+ * The sample's values (in layout order) and sets `state.layout`/`layoutSeries` to their keys.
+ * Fast path: the walk's shape equals the machine's last one, so the keys are the same.
+ */
+function valuesOf(ctx: StoreContext, state: MachineState, row: IngestRow): number[] {
+  const score = row.verdict?.score;
+  const walk = ctx.walk;
+  walkSample(row.sample, score, walk);
+  if (state.shape !== null && sameShape(walk.shape, state.shape)) return walk.values;
+  const flat = flattenSample(row.sample);
+  if (typeof score === "number" && Number.isFinite(score)) flat.set("anomaly.score", score);
+  const values = [...flat.values()];
   const keys = [...flat.keys()];
   const series = keys.map((key) => seriesIdxFor(ctx, key));
   state.layout = layoutIdxFor(ctx, series);
-  state.layoutKeys = keys;
   state.layoutSeries = series;
-  return state.layout;
+  // Only trust the walk for this shape when it reads exactly what flattenSample reads.
+  state.shape = sameValues(walk.values, values) ? [...walk.shape] : null;
+  return values;
 }
 
 interface LateMinute {
@@ -279,13 +313,11 @@ function writeRow(
     throw new TypeError(`Cannot store a sample of ${row.machineId} without receivedAt`);
   }
   const state = machineFor(ctx, row);
-  const flat = flattenSample(s);
-  const score = row.verdict?.score;
-  if (typeof score === "number" && Number.isFinite(score)) flat.set("anomaly.score", score);
-  const layout = layoutOf(ctx, state, flat);
+  const values = valuesOf(ctx, state, row);
+  const layout = state.layout;
   const w = ctx.writer;
   w.reset();
-  for (const v of flat.values()) w.push(v);
+  for (let i = 0; i < values.length; i++) w.push(values[i]);
   if (s.seq <= state.row.lastSeq && isStored(ctx, state.idx, row)) return;
   const flags = (row.clockSkewed ? 1 : 0) | (row.verdict?.anomalous ? 2 : 0);
   const inserted = ctx.st.insertRaw.run(
@@ -317,12 +349,14 @@ function writeRow(
     acc = l.acc;
   } else {
     if (state.openMinute !== null && minute > state.openMinute) closeMinute(ctx, state);
-    if (state.openMinute === null) state.openMinute = minute;
+    if (state.openMinute === null) {
+      state.openMinute = minute;
+      state.dirty = true;
+    }
     acc = state.acc;
   }
   const series = state.layoutSeries;
-  let i = 0;
-  for (const v of flat.values()) addValue(acc, series[i++], storedValue(v));
+  for (let i = 0; i < values.length; i++) addValue(acc, series[i], storedValue(values[i]));
 }
 
 /**

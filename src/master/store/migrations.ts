@@ -67,26 +67,23 @@ export const MIGRATIONS: readonly Migration[] = [
         ts INTEGER NOT NULL,
         PRIMARY KEY (machine, seq)
       );
+      -- One row per machine and minute (hour): for each series of the layout, in order,
+      -- count, min, max and sum (see rollup_codec.ts). Rowid tables: their rows (1-3 KB) fit
+      -- in a page, where a WITHOUT ROWID row over ~1 KB spills into an overflow page.
       CREATE TABLE rollup_minute (
         machine INTEGER NOT NULL,
         bucket INTEGER NOT NULL,
-        series INTEGER NOT NULL,
-        min_v REAL NOT NULL,
-        max_v REAL NOT NULL,
-        sum_v REAL NOT NULL,
-        n INTEGER NOT NULL,
-        PRIMARY KEY (machine, bucket, series)
-      ) WITHOUT ROWID;
+        layout INTEGER NOT NULL,
+        aggs BLOB NOT NULL,
+        UNIQUE (machine, bucket)
+      );
       CREATE TABLE rollup_hour (
         machine INTEGER NOT NULL,
         bucket INTEGER NOT NULL,
-        series INTEGER NOT NULL,
-        min_v REAL NOT NULL,
-        max_v REAL NOT NULL,
-        sum_v REAL NOT NULL,
-        n INTEGER NOT NULL,
-        PRIMARY KEY (machine, bucket, series)
-      ) WITHOUT ROWID;
+        layout INTEGER NOT NULL,
+        aggs BLOB NOT NULL,
+        UNIQUE (machine, bucket)
+      );
     `,
   },
   {

@@ -13,7 +13,14 @@ import {
   tierFallbacks,
   tierForRange,
 } from "./series_plan.ts";
-import { decodeRow, type MachineState, type StoreContext } from "./store_state.ts";
+import {
+  aggBuffer,
+  decodeRow,
+  layoutSeriesOf,
+  type MachineState,
+  type StoreContext,
+} from "./store_state.ts";
+import { decodeAggs } from "./rollup_codec.ts";
 
 /** The series query with an optional forced tier (no fallback then). */
 export interface SeriesQueryWithTier extends SeriesQuery {
@@ -84,6 +91,22 @@ function pickTier(
   return chosen;
 }
 
+/** Per position of a layout, the column it feeds (null when filtered out). */
+function slotsFor(
+  ctx: StoreContext,
+  series: number[],
+  wanted: (key: string) => boolean,
+  columns: Map<number, Column>,
+  count: number,
+): (Column | null)[] {
+  return series.map((s) => {
+    if (!wanted(ctx.catalog.seriesKeys.get(s)!)) return null;
+    let col = columns.get(s);
+    if (!col) columns.set(s, col = newColumn(count));
+    return col;
+  });
+}
+
 function collectRaw(
   ctx: StoreContext,
   state: MachineState,
@@ -101,12 +124,7 @@ function collectRaw(
     const series = decodeRow(ctx, layout, vals);
     let slots = slotsByLayout.get(layout);
     if (!slots) {
-      slots = series.map((s) => {
-        if (!wanted(ctx.catalog.seriesKeys.get(s)!)) return null;
-        let col = columns.get(s);
-        if (!col) columns.set(s, col = newColumn(count));
-        return col;
-      });
+      slots = slotsFor(ctx, series, wanted, columns, count);
       slotsByLayout.set(layout, slots);
     }
     const bi = Math.floor((ts - start) / step);
@@ -137,45 +155,42 @@ function collectRollup(
   plan: BucketPlan,
   from: number,
   to: number,
-  metrics: string[] | undefined,
   wanted: (key: string) => boolean,
   columns: Map<number, Column>,
 ): void {
   const lo = bucketOf(from, TIER_RESOLUTION[tier]);
   const { start, step, count } = plan;
-  const column = (series: number) => {
-    let col = columns.get(series);
-    if (!col) columns.set(series, col = newColumn(count));
-    return col;
-  };
-  let rows: Iterable<unknown>;
-  if (metrics === undefined) {
-    const stmt = tier === "minute" ? ctx.st.minuteGrouped : ctx.st.hourGrouped;
-    rows = stmt.iterate(start, step, state.idx, lo, to);
-  } else {
-    const ids = [...ctx.catalog.seriesKeys].filter(([, k]) => wanted(k)).map(([s]) => s);
-    const stmt = tier === "minute" ? ctx.st.minuteGroupedFiltered : ctx.st.hourGroupedFiltered;
-    rows = stmt.iterate(start, step, state.idx, lo, to, JSON.stringify(ids));
-  }
-  for (const row of rows) {
-    const r = row as {
-      bi: number;
-      series: number;
-      lo: number;
-      hi: number;
-      total: number;
-      n: number;
-    };
-    if (r.bi < 0 || r.bi >= count) continue;
-    addToColumn(column(r.series), r.bi, { min: r.lo, max: r.hi, sum: r.total, count: r.n });
+  const slotsByLayout = new Map<number, (Column | null)[]>();
+  const stmt = tier === "minute" ? ctx.st.minuteRange : ctx.st.hourRange;
+  for (const row of stmt.iterate(state.idx, lo, to)) {
+    const { bucket, layout, aggs } = row as { bucket: number; layout: number; aggs: Uint8Array };
+    const series = layoutSeriesOf(ctx, layout);
+    let slots = slotsByLayout.get(layout);
+    if (!slots) {
+      slots = slotsFor(ctx, series, wanted, columns, count);
+      slotsByLayout.set(layout, slots);
+    }
+    const buf = aggBuffer(ctx, series.length);
+    decodeAggs(aggs, series.length, buf);
+    const bi = Math.floor((bucket - start) / step);
+    for (let i = 0; i < slots.length; i++) {
+      const col = slots[i];
+      if (col === null) continue;
+      const k = 4 * i;
+      if (buf[k + 1] < col.min[bi]) col.min[bi] = buf[k + 1];
+      if (buf[k + 2] > col.max[bi]) col.max[bi] = buf[k + 2];
+      col.sum[bi] += buf[k + 3];
+      col.count[bi] += buf[k];
+    }
   }
   const open = openMinuteAgg(state, tier);
   if (open && open.bucket >= lo && open.bucket <= to) {
     const bi = Math.floor((open.bucket - start) / step);
-    if (bi >= 0 && bi < count) {
-      for (const [s, a] of open.acc) {
-        if (wanted(ctx.catalog.seriesKeys.get(s)!)) addToColumn(column(s), bi, a);
-      }
+    for (const [s, a] of open.acc) {
+      if (!wanted(ctx.catalog.seriesKeys.get(s)!)) continue;
+      let col = columns.get(s);
+      if (!col) columns.set(s, col = newColumn(count));
+      addToColumn(col, bi, a);
     }
   }
 }
@@ -198,7 +213,7 @@ export function querySeries(
   const columns = new Map<number, Column>();
   if (state) {
     if (tier === "raw") collectRaw(ctx, state, plan, from, to, wanted, columns);
-    else collectRollup(ctx, state, tier, plan, from, to, query.metrics, wanted, columns);
+    else collectRollup(ctx, state, tier, plan, from, to, wanted, columns);
   }
   const result: SeriesResult = {
     machineId,

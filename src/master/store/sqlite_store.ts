@@ -21,6 +21,7 @@ import { queryScatter, recentSamples } from "./sample_query.ts";
 import { listAnomalies, openAnomaly, updateAnomaly } from "./anomaly_events.ts";
 import { applyRetention, RETENTION_MAX_ROWS_PER_CALL } from "./retention.ts";
 import { ValueWriter } from "./value_codec.ts";
+import { newWalk } from "./sample_values.ts";
 
 export interface StoreOptions {
   /** The database file (created when missing), or ":memory:". */
@@ -76,6 +77,8 @@ export function openStore(options: StoreOptions): SqliteStore {
       },
       writer: new ValueWriter(),
       decodeBuf: new Float64Array(256),
+      aggBuf: new Float64Array(1024),
+      walk: newWalk(),
       lastSweep: -Infinity,
       retentionCursor: 0,
       retentionMaxRows: maxRows,

@@ -12,6 +12,7 @@ import type { MachineRow, Verdict } from "./store_types.ts";
 import { addValue, type Agg, MINUTE_MS } from "./rollup.ts";
 import { decodeValues, type ValueWriter } from "./value_codec.ts";
 import { unflattenSample } from "./sample_rebuild.ts";
+import type { Walk } from "./sample_values.ts";
 
 /** What the fleet aggregates need to know about a series. */
 export const SeriesKind = {
@@ -39,8 +40,8 @@ export interface MachineState {
   acc: Map<number, Agg>;
   /** When the store last received a row of this machine (master clock). */
   lastReceived: number;
-  /** Last layout used, to skip the lookup while a machine's set of metrics stays the same. */
-  layoutKeys: string[] | null;
+  /** Shape of the last sample (see sample_values.ts); null when the fast path is off. */
+  shape: (number | string)[] | null;
   layout: number;
   layoutSeries: number[];
   dirty: boolean;
@@ -65,6 +66,8 @@ export interface StoreContext {
   catalog: Catalog;
   writer: ValueWriter;
   decodeBuf: Float64Array;
+  walk: Walk;
+  aggBuf: Float64Array;
   lastSweep: number;
   retentionCursor: number;
   retentionMaxRows: number;
@@ -109,6 +112,19 @@ export function layoutIdxFor(ctx: StoreContext, series: number[]): number {
   ctx.catalog.layoutBySig.set(sig, idx);
   ctx.catalog.layoutSeries.set(idx, series);
   return idx;
+}
+
+/** The series of layout `layout`. */
+export function layoutSeriesOf(ctx: StoreContext, layout: number): number[] {
+  const series = ctx.catalog.layoutSeries.get(layout);
+  if (!series) throw new RangeError(`Row refers to unknown layout ${layout}`);
+  return series;
+}
+
+/** A scratch buffer for the aggregates of `count` series. */
+export function aggBuffer(ctx: StoreContext, count: number): Float64Array {
+  if (ctx.aggBuf.length < count * 4) ctx.aggBuf = new Float64Array(count * 8);
+  return ctx.aggBuf;
 }
 
 /** Decodes a raw row's values; returns the series numbers they belong to. */
@@ -175,7 +191,7 @@ export function newMachineState(idx: number, row: MachineRow, now: number): Mach
     minuteFloor: 0,
     acc: new Map(),
     lastReceived: now,
-    layoutKeys: null,
+    shape: null,
     layout: -1,
     layoutSeries: [],
     dirty: false,
@@ -193,10 +209,12 @@ interface NewestRawRow {
 
 /**
  * When the newest raw row is newer than the saved latest sample (the process died between
- * saves), rebuilds the latest sample from it, keeping filesystem types from the saved one.
+ * saves), rebuilds the latest sample from it, keeping filesystem types from the saved one;
+ * its seq may also be higher than the saved last seq (workers send in order).
  */
 function newerLatestFromRaw(ctx: StoreContext, state: MachineState): void {
   const row = ctx.st.rawNewestOne.get(state.idx) as NewestRawRow | undefined;
+  if (row && row.seq > state.row.lastSeq) state.row.lastSeq = row.seq;
   if (!row || row.ts <= state.latestTs) return;
   const series = decodeRow(ctx, row.layout, row.vals);
   const values = new Map<string, number>();

@@ -71,6 +71,25 @@ export class ValueWriter {
     this.#pos += 8;
   }
 
+  /** Appends one value without loss: float32 only when it holds the value exactly. */
+  pushExact(v: number): void {
+    if (Number.isInteger(v) && Math.abs(v) < INT_LIMIT) {
+      this.#varint(v >= 0 ? v * 4 : -v * 4 - 2);
+      return;
+    }
+    if (Math.fround(v) === v) {
+      this.#room(5);
+      this.#buf[this.#pos++] = 1;
+      this.#view.setFloat32(this.#pos, v, true);
+      this.#pos += 4;
+      return;
+    }
+    this.#room(9);
+    this.#buf[this.#pos++] = 3;
+    this.#view.setFloat64(this.#pos, v, true);
+    this.#pos += 8;
+  }
+
   /** A copy of the bytes written since the last reset. */
   bytes(): Uint8Array {
     return this.#buf.slice(0, this.#pos);

@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { flattenSample } from "../../../src/protocol/metrics.ts";
 import type { Sample } from "../../../src/protocol/sample.ts";
 import type { IngestRow, SeriesResult } from "../../../src/master/store/store_types.ts";
+import { decodeAggs } from "../../../src/master/store/rollup_codec.ts";
 import { machineInfo, rowOf, simpleSample, tempStore } from "./store_fixtures.ts";
 
 const MIN = 60_000;
@@ -131,7 +132,7 @@ Deno.test("minute and hour rollups equal aggregates of the raw rows, device seri
   }
 });
 
-Deno.test("closed minutes in rollup_minute and rollup_hour tables hold min/max/sum/count of raw rows", async () => {
+Deno.test("closed minutes in the rollup_minute and rollup_hour rows hold count/min/max/sum of raw rows", async () => {
   const { store, dir, path, all } = await filledStore();
   const db = new DatabaseSync(path, { readOnly: true });
   try {
@@ -142,28 +143,35 @@ Deno.test("closed minutes in rollup_minute and rollup_hour tables hold min/max/s
     );
     const machine = (db.prepare("SELECT idx FROM machines WHERE id = 'a'").get() as { idx: number })
       .idx;
+    const layouts = new Map(
+      (db.prepare("SELECT idx, series FROM layouts").all() as { idx: number; series: string }[])
+        .map((r) => [r.idx, JSON.parse(r.series) as number[]]),
+    );
     for (const [table, width] of [["rollup_minute", MIN], ["rollup_hour", HOUR]] as const) {
-      const want = expected(all.filter((r) => r.machineId === "a"), width);
-      const rows = db.prepare(
-        `SELECT bucket, series, min_v, max_v, sum_v, n FROM ${table} WHERE machine = ?`,
-      ).all(machine) as {
-        bucket: number;
-        series: number;
-        min_v: number;
-        max_v: number;
-        sum_v: number;
-        n: number;
-      }[];
-      assert.ok(rows.length > 60);
+      const expect = expected(all.filter((r) => r.machineId === "a"), width);
+      const rows = db.prepare(`SELECT bucket, layout, aggs FROM ${table} WHERE machine = ?`)
+        .all(machine) as { bucket: number; layout: number; aggs: Uint8Array }[];
+      assert.ok(rows.length >= 3);
+      let compared = 0;
       for (const r of rows) {
-        const e = want.get(r.bucket)!.get(series.get(r.series)!)!;
         // The last hour's row only has the minutes closed so far.
         if (table === "rollup_hour" && r.bucket === T0 + 2 * HOUR) continue;
-        assert.equal(r.n, e.count, `${table} count ${series.get(r.series)} @${r.bucket}`);
-        assert.equal(r.min_v, e.min);
-        assert.equal(r.max_v, e.max);
-        assert.ok(Math.abs(r.sum_v - e.sum) <= 1e-9 * Math.max(1, Math.abs(e.sum)));
+        const ids = layouts.get(r.layout)!;
+        const buf = new Float64Array(ids.length * 4);
+        decodeAggs(r.aggs, ids.length, buf);
+        const want = expect.get(r.bucket)!;
+        assert.equal(ids.length, want.size, `${table} series @${r.bucket}`);
+        ids.forEach((id, i) => {
+          const key = series.get(id)!;
+          const e = want.get(key)!;
+          assert.equal(buf[4 * i], e.count, `${table} count ${key} @${r.bucket}`);
+          assert.equal(buf[4 * i + 1], e.min);
+          assert.equal(buf[4 * i + 2], e.max);
+          assert.ok(Math.abs(buf[4 * i + 3] - e.sum) <= 1e-9 * Math.max(1, Math.abs(e.sum)));
+          compared++;
+        });
       }
+      assert.ok(compared > 60);
     }
   } finally {
     db.close();

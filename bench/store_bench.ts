@@ -1,0 +1,221 @@
+/**
+ * Store benchmark: ingest throughput, bytes on disk per sample, series and machine-list query
+ * times, and a retention pass. Prints a markdown table. Run: `deno task bench store`.
+ */
+import process from "node:process";
+import { openStore } from "../src/master/store/sqlite_store.ts";
+import type { IngestRow } from "../src/master/store/store_types.ts";
+import {
+  machineInfo,
+  realisticSample,
+  RETENTION,
+  rng,
+} from "../tests/master/store/store_fixtures.ts";
+
+const MACHINES = 1000;
+const SECONDS = 90;
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 20);
+
+const rows: [string, string, string][] = [];
+function report(metric: string, value: string, note = ""): void {
+  rows.push([metric, value, note]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function p95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))];
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+async function dbBytes(dir: string): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(dir)) total += (await Deno.stat(`${dir}/${e.name}`)).size;
+  return total;
+}
+
+const shape = (m: number) => ({ cores: 2 + (m % 7), disks: 1 + (m % 2), ifaces: 1 + (m % 2) });
+
+/** 1,000 machines, one sample each per second, one write (flush) per second of samples. */
+async function fleetIngest() {
+  const dir = await Deno.makeTempDir({ prefix: "gridmon_bench_" });
+  let clock = T0;
+  const store = openStore({ path: `${dir}/gridmon.db`, retention: RETENTION, now: () => clock });
+  for (let m = 0; m < MACHINES; m++) store.registerMachine(machineInfo(`m${m}`), T0);
+  const rand = rng(7);
+  let wall = 0;
+  let cpu = 0;
+  const writeMs: number[] = [];
+  for (let s = 0; s < SECONDS; s++) {
+    const batch: IngestRow[] = [];
+    for (let m = 0; m < MACHINES; m++) {
+      const sample = realisticSample(`m${m}`, T0 + s * 1000 + m, s, shape(m), rand);
+      batch.push({
+        machineId: sample.machineId,
+        sample,
+        receivedAt: sample.ts + 20,
+        verdict: { score: rand(), anomalous: false, reason: null },
+      });
+    }
+    clock = T0 + s * 1000 + 999;
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    store.write(batch);
+    const ms = performance.now() - t0;
+    writeMs.push(ms);
+    wall += ms;
+    cpu += cpuMs() - c0;
+  }
+  const n = MACHINES * SECONDS;
+  report(
+    "write throughput (1,000 machines, 1,000 rows per write)",
+    `${Math.round(n / (wall / 1000)).toLocaleString("en")} samples/s`,
+    `CPU time only: ${Math.round(n / (cpu / 1000)).toLocaleString("en")} samples/s; ` +
+      `write() median ${median(writeMs).toFixed(1)} ms, p95 ${p95(writeMs).toFixed(1)} ms`,
+  );
+
+  const listMs: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    store.listMachines();
+    store.latestSamples();
+    listMs.push(performance.now() - t0);
+  }
+  report(
+    "listMachines() + latestSamples(), 1,000 machines",
+    `${median(listMs).toFixed(2)} ms`,
+    `p95 ${p95(listMs).toFixed(2)} ms`,
+  );
+
+  const fleetMs: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    store.queryFleetSeries({ from: clock - 3_600_000, to: clock, points: 1000 });
+    fleetMs.push(performance.now() - t0);
+  }
+  report("queryFleetSeries(), last hour, 1,000 machines", `${median(fleetMs).toFixed(2)} ms`);
+
+  const scatterMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    store.queryScatter({ from: clock - 60_000, to: clock, limit: 5000 });
+    scatterMs.push(performance.now() - t0);
+  }
+  report("queryScatter(), 5,000 points of 1,000 machines", `${median(scatterMs).toFixed(1)} ms`);
+
+  store.checkpoint();
+  const bytes = await dbBytes(dir);
+  report(
+    "bytes on disk per sample (1,000 machines, 90 s)",
+    `${Math.round(bytes / n)} B`,
+    "includes rollups, open-minute overhead of a short run",
+  );
+
+  // Retention: everything older than the last 30 s of raw rows expires (60,000 rows); each
+  // call deletes at most 50,000 rows in statements of 5,000.
+  const store2 = store as unknown as { applyRetention(now: number): number };
+  const passMs: number[] = [];
+  let deleted = 0;
+  const cutoffNow = T0 + (SECONDS - 30) * 1000 + RETENTION.raw;
+  for (;;) {
+    const t0 = performance.now();
+    const n = store2.applyRetention(cutoffNow);
+    passMs.push(performance.now() - t0);
+    deleted += n;
+    if (n === 0) break;
+  }
+  report(
+    "applyRetention() call (≤ 50,000 rows, 5,000 per statement)",
+    `${Math.max(...passMs).toFixed(0)} ms max`,
+    `${deleted.toLocaleString("en")} rows in ${passMs.length} calls, ` +
+      `${
+        Math.round(deleted / (passMs.reduce((a, b) => a + b) / 1000)).toLocaleString("en")
+      } rows/s`,
+  );
+  store.close();
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** One machine, 24 h at 1 s (86,400 samples), then the 24 h series query. */
+async function oneMachineDay() {
+  const dir = await Deno.makeTempDir({ prefix: "gridmon_bench_" });
+  let clock = T0;
+  const store = openStore({ path: `${dir}/gridmon.db`, retention: RETENTION, now: () => clock });
+  store.registerMachine(machineInfo("one"), T0);
+  const rand = rng(3);
+  const perWrite = 100;
+  for (let s = 0; s < 86_400; s += perWrite) {
+    const batch: IngestRow[] = [];
+    for (let k = s; k < s + perWrite && k < 86_400; k++) {
+      const sample = realisticSample(
+        "one",
+        T0 + k * 1000,
+        k,
+        { cores: 8, disks: 2, ifaces: 2 },
+        rand,
+      );
+      batch.push({
+        machineId: "one",
+        sample,
+        receivedAt: sample.ts + 20,
+        verdict: { score: rand(), anomalous: false, reason: null },
+      });
+    }
+    clock = batch[batch.length - 1].receivedAt;
+    store.write(batch);
+  }
+  store.checkpoint();
+  const bytes = await dbBytes(dir);
+  report(
+    "bytes on disk per sample (1 machine, 24 h at 1 s)",
+    `${Math.round(bytes / 86_400)} B`,
+    "8 cores, 2 disks, 2 NICs, 2 filesystems (~75 values); raw + minute + hour rollups",
+  );
+  const to = T0 + DAY - 1;
+  const from = to - DAY;
+  for (const tier of [undefined, "raw"] as const) {
+    const times: number[] = [];
+    let resultTier = "";
+    let buckets = 0;
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      const r = store.querySeries("one", { from, to, points: 1000, tier });
+      times.push(performance.now() - t0);
+      resultTier = r.tier;
+      buckets = r.t.length;
+    }
+    report(
+      `24 h series of one machine, 1,000 points${tier ? " (raw tier forced)" : ""}`,
+      `${median(times).toFixed(1)} ms`,
+      `tier ${resultTier}, ${buckets} buckets, all metrics; first ${times[0].toFixed(1)} ms, p95 ${
+        p95(times).toFixed(1)
+      } ms`,
+    );
+  }
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    store.querySeries("one", { from, to, points: 1000, tier: "raw", metrics: ["cpu.usage"] });
+    times.push(performance.now() - t0);
+  }
+  report("24 h raw tier, metrics=cpu.usage", `${median(times).toFixed(1)} ms`);
+  store.close();
+  await Deno.remove(dir, { recursive: true });
+}
+
+await oneMachineDay();
+await fleetIngest();
+const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+console.log(`store benchmark (${navigator.hardwareConcurrency} CPUs, load average ${load})\n`);
+console.log("| metric | value | notes |");
+console.log("|---|---|---|");
+for (const [m, v, n] of rows) console.log(`| ${m} | ${v} | ${n} |`);
