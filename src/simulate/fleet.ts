@@ -232,7 +232,7 @@ export function startFleet(options: FleetOptions): Fleet {
   }
 
   function pump(m: SimMachine, simNow: number, now: number): void {
-    if (!m.ready || m.finished || !m.ws) return;
+    if (!m.ready || m.finished || !m.ws || m.ws.readyState !== WebSocket.OPEN) return;
     const pending = m.pending;
     while (pending.length < window) {
       const ts = m.firstTs + m.nextIndex * intervalMs;
