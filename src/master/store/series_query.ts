@@ -117,10 +117,14 @@ function collectRaw(
   columns: Map<number, Column>,
 ): void {
   const slotsByLayout = new Map<number, (Column | null)[]>();
-  const stmt = ctx.st.rawRange;
   const { start, step, count } = plan;
-  for (const row of stmt.iterate(state.idx, from, to)) {
-    const { ts, layout, vals } = row as { ts: number; layout: number; vals: Uint8Array };
+  // all() with array rows reads about twice as fast as iterate() with object rows.
+  const rows = ctx.st.rawRangeArrays.all(state.idx, from, to) as unknown as [
+    number,
+    number,
+    Uint8Array,
+  ][];
+  for (const [ts, layout, vals] of rows) {
     const series = decodeRow(ctx, layout, vals);
     let slots = slotsByLayout.get(layout);
     if (!slots) {

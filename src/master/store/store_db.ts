@@ -93,7 +93,7 @@ function statementTexts() {
     insertLayout: `INSERT INTO layouts (series) VALUES (?)`,
     insertRaw: `INSERT OR IGNORE INTO raw (machine, ts, seq, recv_delta, flags, reason, layout,
         vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    rawRange: `SELECT ts, layout, vals FROM raw WHERE machine = ? AND ts >= ? AND ts <= ?`,
+    rawRangeArrays: `SELECT ts, layout, vals FROM raw WHERE machine = ? AND ts >= ? AND ts <= ?`,
     rawRangeFrom: `SELECT ts, layout, vals FROM raw WHERE machine = ? AND ts >= ? AND ts < ?`,
     rawNewest: `SELECT ts, seq, flags, layout, vals FROM raw WHERE machine = ? AND ts >= ?
         AND ts <= ? ORDER BY ts DESC LIMIT ?`,
@@ -165,11 +165,16 @@ function statementTexts() {
 /** Every prepared statement, by name. */
 export type Statements = Record<keyof ReturnType<typeof statementTexts>, StatementSync>;
 
-/** Prepares every statement once. */
+/** Prepares every statement once; names ending in `Arrays` return rows as arrays. */
 export function prepareStatements(db: DatabaseSync): Statements {
   const out: Partial<Statements> = {};
   for (const [name, sql] of Object.entries(statementTexts())) {
-    out[name as keyof Statements] = db.prepare(sql);
+    const stmt = db.prepare(sql);
+    if (name.endsWith("Arrays")) {
+      // In node:sqlite since Node 24; not yet in the bundled types.
+      (stmt as unknown as { setReturnArrays(on: boolean): void }).setReturnArrays(true);
+    }
+    out[name as keyof Statements] = stmt;
   }
   return out as Statements;
 }
