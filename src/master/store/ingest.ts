@@ -55,83 +55,118 @@ function checkInfo(info: MachineInfo): void {
   }
 }
 
-/** Inserts or updates a machine (first seen is kept, last seen only moves forward). */
+/** The row of a machine from its info: only the known fields, never anything else a caller put in. */
+function rowFrom(
+  info: MachineInfo,
+  name: string,
+  times: { firstSeen: number; lastSeen: number; lastSeq: number },
+): MachineRow {
+  const row: MachineRow = {
+    id: info.id,
+    name,
+    hostname: String(info.hostname ?? ""),
+    os: String(info.os ?? ""),
+    arch: String(info.arch ?? ""),
+    cores: Number(info.cores) || 0,
+    memTotal: Number(info.memTotal) || 0,
+    agentVersion: String(info.agentVersion ?? ""),
+    intervalMs: Number(info.intervalMs) || 0,
+    ...times,
+  };
+  if (info.osName !== undefined) row.osName = String(info.osName);
+  if (info.kernel !== undefined) row.kernel = String(info.kernel);
+  return row;
+}
+
+function saveInfo(ctx: StoreContext, idx: number, row: MachineRow): void {
+  ctx.st.updateMachineInfo.run(
+    row.name,
+    row.hostname,
+    row.os,
+    row.osName ?? null,
+    row.kernel ?? null,
+    row.arch,
+    row.cores,
+    row.memTotal,
+    row.agentVersion,
+    row.intervalMs,
+    row.lastSeen,
+    idx,
+  );
+}
+
+/**
+ * Inserts or updates a machine (first seen is kept, last seen only moves forward). The name is
+ * `info.name`, else the hostname, else `machine_<n>`.
+ */
 export function registerMachine(ctx: StoreContext, info: MachineInfo, now: number): MachineRow {
   checkInfo(info);
+  if (!Number.isFinite(now)) throw new RangeError(`now must be a time in ms, got ${now}`);
   const existing = ctx.machines.get(info.id);
   const name = info.name?.trim() || info.hostname?.trim() || "";
   if (existing) {
-    const row = existing.row;
-    const lastSeen = Math.max(row.lastSeen, now);
-    const finalName = name || row.name;
-    ctx.st.updateMachineInfo.run(
-      finalName,
-      info.hostname,
-      info.os,
-      info.osName ?? null,
-      info.kernel ?? null,
-      info.arch,
-      info.cores,
-      info.memTotal,
-      info.agentVersion,
-      info.intervalMs,
-      lastSeen,
-      existing.idx,
-    );
-    existing.row = { ...row, ...info, name: finalName, lastSeen };
+    const old = existing.row;
+    existing.row = rowFrom(info, name || old.name, {
+      firstSeen: old.firstSeen,
+      lastSeen: Math.max(old.lastSeen, now),
+      lastSeq: old.lastSeq,
+    });
+    saveInfo(ctx, existing.idx, existing.row);
     return { ...existing.row };
   }
+  const row = rowFrom(info, name, { firstSeen: now, lastSeen: now, lastSeq: -1 });
   const idx = Number(
     ctx.st.insertMachine.run(
-      info.id,
-      name,
-      info.hostname,
-      info.os,
-      info.osName ?? null,
-      info.kernel ?? null,
-      info.arch,
-      info.cores,
-      info.memTotal,
-      info.agentVersion,
-      info.intervalMs,
+      row.id,
+      row.name,
+      row.hostname,
+      row.os,
+      row.osName ?? null,
+      row.kernel ?? null,
+      row.arch,
+      row.cores,
+      row.memTotal,
+      row.agentVersion,
+      row.intervalMs,
       now,
       now,
     ).lastInsertRowid,
   );
-  const row: MachineRow = { ...info, name, firstSeen: now, lastSeen: now, lastSeq: -1 };
   if (!name) {
     row.name = `machine_${idx}`;
-    ctx.st.updateMachineInfo.run(
-      row.name,
-      info.hostname,
-      info.os,
-      info.osName ?? null,
-      info.kernel ?? null,
-      info.arch,
-      info.cores,
-      info.memTotal,
-      info.agentVersion,
-      info.intervalMs,
-      now,
-      idx,
-    );
+    saveInfo(ctx, idx, row);
   }
   const state = newMachineState(idx, row, ctx.now());
-  ctx.machines.set(info.id, state);
+  ctx.machines.set(row.id, state);
   ctx.byIdx.set(idx, state);
   return { ...row };
 }
 
-/** Moves last-seen times forward, in one transaction. */
+/** How stale a machine's saved last-seen time may get (memory always has the exact one). */
+export const LAST_SEEN_SAVE_EVERY_MS = 10_000;
+
+/**
+ * Moves last-seen times forward. Saved to the database when LAST_SEEN_SAVE_EVERY_MS newer than
+ * the saved one (and on close), so a flush does not rewrite every machine row.
+ */
 export function touchMachines(ctx: StoreContext, lastSeen: Map<string, number>): void {
+  const save: MachineState[] = [];
+  for (const [id, t] of lastSeen) {
+    const state = ctx.machines.get(id);
+    if (!state || !(t > state.row.lastSeen)) continue;
+    state.row.lastSeen = t;
+    if (t - state.lastSeenSaved >= LAST_SEEN_SAVE_EVERY_MS) save.push(state);
+  }
+  if (save.length === 0) return;
   inTransaction(ctx, () => {
-    for (const [id, t] of lastSeen) {
-      const state = ctx.machines.get(id);
-      if (!state || !(t > state.row.lastSeen)) continue;
-      state.row.lastSeen = t;
-      ctx.st.touchMachine.run(t, state.idx);
-    }
+    for (const state of save) saveLastSeen(ctx, state);
   });
+}
+
+/** Writes the machine's last-seen time (inside the caller's transaction). */
+export function saveLastSeen(ctx: StoreContext, state: MachineState): void {
+  ctx.st.touchMachine.run(state.row.lastSeen, state.idx);
+  state.lastSeenSaved = state.row.lastSeen;
 }
 
 /** Merges `acc` into the rollup row (machine, bucket) read with `get` and written with `put`. */

@@ -12,6 +12,7 @@ import {
   inTransaction,
   persistMachine,
   registerMachine,
+  saveLastSeen,
   touchMachines,
   writeRows,
 } from "./ingest.ts";
@@ -129,7 +130,10 @@ export function openStore(options: StoreOptions): SqliteStore {
     close() {
       if (closed) return;
       inTransaction(ctx, () => {
-        for (const state of ctx.machines.values()) persistMachine(ctx, state, true);
+        for (const state of ctx.machines.values()) {
+          persistMachine(ctx, state, true);
+          saveLastSeen(ctx, state);
+        }
       });
       closed = true;
       ctx.db.close();

@@ -38,6 +38,8 @@ export interface MachineState {
   /** Minutes before this one (and before `openMinute`) are closed: late rows merge into the DB. */
   minuteFloor: number;
   acc: Map<number, Agg>;
+  /** The last-seen time in the database. */
+  lastSeenSaved: number;
   /** When the store last received a row of this machine (master clock). */
   lastReceived: number;
   /** Shape of the last sample (see sample_values.ts); null when the fast path is off. */
@@ -191,6 +193,7 @@ export function newMachineState(idx: number, row: MachineRow, now: number): Mach
     minuteFloor: 0,
     acc: new Map(),
     lastReceived: now,
+    lastSeenSaved: row.lastSeen,
     shape: null,
     layout: -1,
     layoutSeries: [],

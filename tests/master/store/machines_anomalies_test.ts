@@ -24,10 +24,15 @@ Deno.test("registerMachine() keeps first seen, updates the rest, and names namel
     const nameless = store.registerMachine({ ...machineInfo("b"), name: "", hostname: "" }, T0);
     assert.match(nameless.name, /^machine_\d+$/);
     assert.throws(() => store.registerMachine({ ...machineInfo("x"), id: "" }, T0), TypeError);
+    // Whatever else a caller passes along (a hello frame's token, say) is not kept.
+    const extra = { ...machineInfo("c"), token: "secret" } as ReturnType<typeof machineInfo>;
+    assert.equal("token" in store.registerMachine(extra, T0), false);
+    assert.equal("token" in store.registerMachine(extra, T0 + 1), false);
+    assert.equal(JSON.stringify(store.listMachines()).includes("secret"), false);
     store.touchMachines(new Map([["a", T0 + 500], ["b", T0 - 1], ["ghost", T0]]));
     assert.equal(store.getMachine("a")!.lastSeen, T0 + 500);
     assert.equal(store.getMachine("b")!.lastSeen, T0);
-    assert.deepEqual(store.listMachines().map((m) => m.id), ["a", "b"]);
+    assert.deepEqual(store.listMachines().map((m) => m.id), ["a", "b", "c"]);
     assert.equal(store.getMachine("ghost"), undefined);
   } finally {
     store.close();
@@ -141,4 +146,45 @@ Deno.test("a closed store refuses further calls", async () => {
   store.close();
   assert.throws(() => store.listMachines(), /closed/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("reopening keeps machines, last seen, last seq, latest samples and anomaly events", async () => {
+  const { store, dir, path } = await tempStore(() => T0);
+  const { openStore } = await import("../../../src/master/store/sqlite_store.ts");
+  const { RETENTION } = await import("./store_fixtures.ts");
+  try {
+    store.registerMachine(machineInfo("a"), T0);
+    const sample = simpleSample("a", T0 + 1000, 7, 3);
+    store.write([{ ...rowOf(sample), verdict: { score: 0.25, anomalous: false, reason: null } }]);
+    store.touchMachines(new Map([["a", T0 + 4321]]));
+    const id = store.openAnomaly({
+      machineId: "a",
+      start: T0,
+      end: null,
+      peakScore: 0.9,
+      reason: "cpu.usage",
+      causes: [],
+    });
+    const before = {
+      machines: store.listMachines(),
+      latest: store.latestSamples(),
+      anomalies: store.listAnomalies({ from: T0, to: T0 + 5000 }),
+      recent: store.recentSamples("a", 5),
+    };
+    store.close();
+    const again = openStore({ path, retention: RETENTION, now: () => T0 + 5000 });
+    try {
+      assert.deepEqual(again.listMachines(), before.machines);
+      assert.equal(again.getMachine("a")!.lastSeen, T0 + 4321);
+      assert.equal(again.getMachine("a")!.lastSeq, 7);
+      assert.deepEqual(again.latestSamples(), before.latest);
+      assert.deepEqual(again.listAnomalies({ from: T0, to: T0 + 5000 }), before.anomalies);
+      assert.equal(before.anomalies[0].id, id);
+      assert.deepEqual(again.recentSamples("a", 5), before.recent);
+    } finally {
+      again.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
