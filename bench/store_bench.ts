@@ -80,7 +80,9 @@ async function fleetIngest() {
     "write throughput (1,000 machines, 1,000 rows per write)",
     `${Math.round(n / (wall / 1000)).toLocaleString("en")} samples/s`,
     `CPU time only: ${Math.round(n / (cpu / 1000)).toLocaleString("en")} samples/s; ` +
-      `write() median ${median(writeMs).toFixed(1)} ms, p95 ${p95(writeMs).toFixed(1)} ms`,
+      `write() median ${median(writeMs).toFixed(1)} ms, p95 ${p95(writeMs).toFixed(1)} ms, max ${
+        Math.max(...writeMs).toFixed(1)
+      } ms`,
   );
 
   const listMs: number[] = [];

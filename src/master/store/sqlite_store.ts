@@ -23,6 +23,7 @@ import { listAnomalies, openAnomaly, updateAnomaly } from "./anomaly_events.ts";
 import { applyRetention, RETENTION_MAX_ROWS_PER_CALL } from "./retention.ts";
 import { ValueWriter } from "./value_codec.ts";
 import { newWalk } from "./sample_values.ts";
+import { type Checkpointer, startCheckpointer } from "./checkpointer.ts";
 
 export interface StoreOptions {
   /** The database file (created when missing), or ":memory:". */
@@ -32,6 +33,10 @@ export interface StoreOptions {
   now?: () => number;
   /** Most rows one `applyRetention` call deletes (default 50,000). */
   retentionMaxRows?: number;
+  /** Checkpoint the WAL from a worker thread (default true for a file). */
+  backgroundCheckpoint?: boolean;
+  /** Where the store reports background problems (default: console.error). */
+  log?: (line: string) => void;
 }
 
 /** The SQLite store, with `querySeries` accepting a forced `tier`. */
@@ -60,6 +65,20 @@ export function openStore(options: StoreOptions): SqliteStore {
     throw new RangeError(`retentionMaxRows must be a positive integer, got ${maxRows}`);
   }
   const db = openDatabase(options.path);
+  const inMemory = options.path === ":memory:" || options.path === "";
+  let checkpointer: Checkpointer | undefined;
+  if (!inMemory && options.backgroundCheckpoint !== false) {
+    const log = options.log ?? ((line: string) => console.error(line));
+    try {
+      checkpointer = startCheckpointer(options.path, {
+        onError: (message) => log(`store: background checkpoint failed: ${message}`),
+      });
+      // The safety net: only a stalled checkpointer lets the WAL grow this far (~160 MB).
+      db.exec("PRAGMA wal_autocheckpoint = 40000");
+    } catch (error) {
+      log(`store: no background checkpoints (${String(error)}); SQLite checkpoints on commit`);
+    }
+  }
   let ctx: StoreContext;
   try {
     ctx = {
@@ -86,6 +105,7 @@ export function openStore(options: StoreOptions): SqliteStore {
     };
     loadState(ctx);
   } catch (error) {
+    checkpointer?.stop();
     db.close();
     throw error;
   }
@@ -136,6 +156,7 @@ export function openStore(options: StoreOptions): SqliteStore {
         }
       });
       closed = true;
+      checkpointer?.stop();
       ctx.db.close();
     },
   };
