@@ -232,6 +232,7 @@ export function closeMinute(ctx: StoreContext, state: MachineState): void {
   state.minuteFloor = state.openMinute + MINUTE_MS;
   state.openMinute = null;
   state.acc = new Map();
+  state.accSlots = null;
   state.dirty = true;
 }
 
@@ -292,6 +293,7 @@ function valuesOf(ctx: StoreContext, state: MachineState, row: IngestRow): numbe
   const series = keys.map((key) => seriesIdxFor(ctx, key));
   state.layout = layoutIdxFor(ctx, series);
   state.layoutSeries = series;
+  state.accSlots = null;
   // Only trust the walk for this shape when it reads exactly what flattenSample reads.
   state.shape = sameValues(walk.values, values) ? [...walk.shape] : null;
   return values;
@@ -363,7 +365,7 @@ function writeRow(
     flags,
     row.verdict?.reason ?? null,
     layout,
-    w.bytes(),
+    w.view(),
   );
   if (inserted.changes === 0) return;
   if (row.clockSkewed) ctx.st.insertSkewed.run(state.idx, s.seq, s.ts);
@@ -376,22 +378,37 @@ function writeRow(
   touched.add(state);
 
   const minute = bucketOf(s.ts, MINUTE_MS);
-  let acc: Map<number, Agg>;
+  const series = state.layoutSeries;
   if (minute < (state.openMinute ?? state.minuteFloor)) {
     const key = `${state.idx}:${minute}`;
     let l = late.get(key);
     if (!l) late.set(key, l = { machine: state.idx, minute, acc: new Map() });
-    acc = l.acc;
-  } else {
-    if (state.openMinute !== null && minute > state.openMinute) closeMinute(ctx, state);
-    if (state.openMinute === null) {
-      state.openMinute = minute;
-      state.dirty = true;
-    }
-    acc = state.acc;
+    for (let i = 0; i < values.length; i++) addValue(l.acc, series[i], storedValue(values[i]));
+    return;
   }
-  const series = state.layoutSeries;
-  for (let i = 0; i < values.length; i++) addValue(acc, series[i], storedValue(values[i]));
+  if (state.openMinute !== null && minute > state.openMinute) closeMinute(ctx, state);
+  if (state.openMinute === null) {
+    state.openMinute = minute;
+    state.dirty = true;
+  }
+  // The open minute's aggregates in layout order, so each value skips a Map lookup.
+  let slots = state.accSlots;
+  if (slots === null || slots.length !== series.length) {
+    slots = series.map((id) => {
+      let a = state.acc.get(id);
+      if (!a) state.acc.set(id, a = { min: Infinity, max: -Infinity, sum: 0, count: 0 });
+      return a;
+    });
+    state.accSlots = slots;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = storedValue(values[i]);
+    const a = slots[i];
+    if (v < a.min) a.min = v;
+    if (v > a.max) a.max = v;
+    a.sum += v;
+    a.count++;
+  }
 }
 
 /**

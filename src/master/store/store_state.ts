@@ -38,6 +38,8 @@ export interface MachineState {
   /** Minutes before this one (and before `openMinute`) are closed: late rows merge into the DB. */
   minuteFloor: number;
   acc: Map<number, Agg>;
+  /** `acc` entries in the order of `layoutSeries` (null until needed again). */
+  accSlots: Agg[] | null;
   /** The last-seen time in the database. */
   lastSeenSaved: number;
   /** When the store last received a row of this machine (master clock). */
@@ -192,6 +194,7 @@ export function newMachineState(idx: number, row: MachineRow, now: number): Mach
     openMinute: null,
     minuteFloor: 0,
     acc: new Map(),
+    accSlots: null,
     lastReceived: now,
     lastSeenSaved: row.lastSeen,
     shape: null,

@@ -90,6 +90,11 @@ export class ValueWriter {
     this.#pos += 8;
   }
 
+  /** The bytes written since the last reset, as a view valid until the next write. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
   /** A copy of the bytes written since the last reset. */
   bytes(): Uint8Array {
     return this.#buf.slice(0, this.#pos);
