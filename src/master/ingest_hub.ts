@@ -65,14 +65,14 @@ export class IngestHub {
   readonly #listeners = new Set<(rows: CommittedRow[]) => void>();
   #queue: CommittedRow[] = [];
   #acks = new Map<IngestSession, number>();
-  #flushScheduled = false;
   #detectorFailed = false;
 
   constructor(options: IngestHubOptions) {
+    // Explicit `??`: an option passed as undefined must not replace its default.
     this.#opts = {
-      now: Date.now,
-      flushRows: 2000,
       ...options,
+      now: options.now ?? Date.now,
+      flushRows: options.flushRows ?? 2000,
       skew: options.skew ?? DEFAULT_SKEW_LIMITS,
     };
   }
@@ -151,10 +151,9 @@ export class IngestHub {
     stats.samplesReceived += samples.length;
     stats.queuedRows = this.#queue.length;
     this.#acks.set(session, maxSeq);
-    if (this.#queue.length >= this.#opts.flushRows && !this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setTimeout(() => this.flush(), 0);
-    }
+    // Flushing right here, inside the message handler, bounds the queue: while the store writes,
+    // no further frames are read, so a fast fleet is slowed by TCP instead of filling memory.
+    if (this.#queue.length >= this.#opts.flushRows) this.flush();
   }
 
   #observe(detection: DetectionPort, machine: MachineRow, sample: Sample): Verdict {
@@ -175,7 +174,6 @@ export class IngestHub {
    * acknowledged and the affected connections are closed, so their workers replay.
    */
   flush(): void {
-    this.#flushScheduled = false;
     if (this.#queue.length === 0) return;
     const rows = this.#queue;
     const acks = this.#acks;

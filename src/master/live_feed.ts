@@ -87,7 +87,13 @@ export class LiveFeed {
   #unsubscribe: () => void;
 
   constructor(options: LiveFeedOptions) {
-    this.#opts = { now: Date.now, tickMs: 1000, maxBufferedBytes: 1024 * 1024, ...options };
+    // Explicit `??`: an option passed as undefined must not replace its default.
+    this.#opts = {
+      ...options,
+      now: options.now ?? Date.now,
+      tickMs: options.tickMs ?? 1000,
+      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    };
     this.#unsubscribe = options.fleet.onChange((state) =>
       this.#broadcast({ type: "machine", machine: machineJson(state) })
     );

@@ -306,6 +306,22 @@ function addMasterMetrics(out: Exposition, stats: IngestStats, gauges: MasterGau
     [],
     gauges.liveClients,
   );
+  const memory = Deno.memoryUsage();
+  out.add(
+    "gridmon_master_resident_memory_bytes",
+    "gauge",
+    "Resident memory of the master",
+    [],
+    memory.rss,
+  );
+  out.add("gridmon_master_heap_used_bytes", "gauge", "JavaScript heap in use", [], memory.heapUsed);
+  out.add(
+    "gridmon_master_external_memory_bytes",
+    "gauge",
+    "Memory held outside the JavaScript heap by JavaScript objects (buffers)",
+    [],
+    memory.external,
+  );
   counter(
     "gridmon_live_clients_dropped_total",
     "Live-feed clients closed because they did not keep up",

@@ -331,3 +331,19 @@ Deno.test("shutting the master down closes workers with 1001 after flushing", as
   assert.equal(t.store.rows.length, 1);
   assert.equal(t.store.closed, true);
 });
+
+Deno.test("a full batch of 2,000 queued rows is flushed and acknowledged without waiting for the timer", async () => {
+  const t = await startTestMaster<MemoryStore>({ flushEveryMs: 600_000, flushRows: undefined });
+  try {
+    const { socket } = await connectWorker(t.ws, "m1");
+    for (let frame = 0; frame < 4; frame++) {
+      const samples = Array.from({ length: 500 }, (_, i) => makeSample("m1", frame * 500 + i));
+      socket.send({ type: "samples", v: 1, samples });
+    }
+    assert.deepEqual(await socket.next(), { type: "ack", v: 1, seq: 1999 });
+    assert.equal(t.store.rows.length, 2000);
+    await socket.close();
+  } finally {
+    await t.close();
+  }
+});
