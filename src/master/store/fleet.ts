@@ -89,7 +89,6 @@ export function mergeContribution(a: FleetContribution, b: FleetContribution): v
 }
 
 interface FleetRow {
-  bucket: number;
   cpu_sum: number;
   cpu_count: number;
   cpu_max: number | null;
@@ -100,6 +99,21 @@ interface FleetRow {
   net_tx: number;
   disk_read: number;
   disk_write: number;
+}
+
+function contributionOf(r: FleetRow): FleetContribution {
+  return {
+    cpuSum: r.cpu_sum,
+    cpuCount: r.cpu_count,
+    cpuMax: r.cpu_max,
+    memSum: r.mem_sum,
+    memCount: r.mem_count,
+    memMax: r.mem_max,
+    netRx: r.net_rx,
+    netTx: r.net_tx,
+    diskRead: r.disk_read,
+    diskWrite: r.disk_write,
+  };
 }
 
 /**
@@ -116,37 +130,37 @@ export function queryFleet(
   const tier = to - from <= MINUTE_MAX_RANGE_MS ? "minute" : "hour";
   const plan = planBuckets(from, to, points, tier === "minute" ? MINUTE_MS : HOUR_MS);
   const lo = Math.floor(from / MINUTE_MS) * MINUTE_MS;
-  const perMinute = new Map<number, FleetContribution>();
-  for (const r of ctx.st.fleetRange.all(lo, to) as unknown as FleetRow[]) {
-    perMinute.set(r.bucket, {
-      cpuSum: r.cpu_sum,
-      cpuCount: r.cpu_count,
-      cpuMax: r.cpu_max,
-      memSum: r.mem_sum,
-      memCount: r.mem_count,
-      memMax: r.mem_max,
-      netRx: r.net_rx,
-      netTx: r.net_tx,
-      diskRead: r.disk_read,
-      diskWrite: r.disk_write,
-    });
-  }
+  const n = plan.count;
+  const buckets: (FleetContribution & { minutes: number })[] = [];
+  const add = (bi: number, c: FleetContribution, minutes: number) => {
+    if (bi < 0 || bi >= n) return;
+    const b = buckets[bi] ??= { ...emptyContribution(), minutes: 0 };
+    mergeContribution(b, c);
+    b.minutes += minutes;
+  };
+  // Minutes some machine still has open: their stored row (if any) plus the open aggregates.
+  const open = new Map<number, FleetContribution>();
   for (const state of ctx.machines.values()) {
     const m = state.openMinute;
     if (m === null || m < lo || m > to) continue;
-    let c = perMinute.get(m);
-    if (!c) perMinute.set(m, c = emptyContribution());
+    let c = open.get(m);
+    if (!c) open.set(m, c = emptyContribution());
     mergeContribution(c, fleetContribution(ctx.catalog, state.acc));
   }
-  const n = plan.count;
-  const buckets: (FleetContribution & { minutes: number })[] = [];
-  for (const [minute, c] of perMinute) {
-    const bi = Math.floor((minute - plan.start) / plan.step);
-    if (bi < 0 || bi >= n) continue;
-    const b = buckets[bi] ??= { ...emptyContribution(), minutes: 0 };
-    mergeContribution(b, c);
-    b.minutes++;
+  for (const [minute, c] of open) {
+    const row = ctx.st.fleetAt.get(minute) as FleetRow | undefined;
+    if (row) mergeContribution(c, contributionOf(row));
+    add(Math.floor((minute - plan.start) / plan.step), c, 1);
   }
+  // Every other minute, grouped into buckets by SQLite.
+  const grouped = ctx.st.fleetGrouped.all(
+    plan.start,
+    plan.step,
+    lo,
+    to,
+    JSON.stringify([...open.keys()]),
+  ) as unknown as (FleetRow & { bi: number; minutes: number })[];
+  for (const r of grouped) add(r.bi, contributionOf(r), r.minutes);
   const result: FleetSeriesResult = {
     from,
     to,

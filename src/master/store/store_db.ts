@@ -133,9 +133,16 @@ function statementTexts() {
         mem_max = max(coalesce(mem_max, excluded.mem_max), coalesce(excluded.mem_max, mem_max)),
         net_rx = net_rx + excluded.net_rx, net_tx = net_tx + excluded.net_tx,
         disk_read = disk_read + excluded.disk_read, disk_write = disk_write + excluded.disk_write`,
-    fleetRange: `SELECT bucket, cpu_sum, cpu_count, cpu_max, mem_sum, mem_count, mem_max,
-        net_rx, net_tx, disk_read, disk_write FROM fleet_minute
-      WHERE bucket >= ? AND bucket <= ? ORDER BY bucket`,
+    fleetAt: `SELECT cpu_sum, cpu_count, cpu_max, mem_sum, mem_count, mem_max, net_rx, net_tx,
+        disk_read, disk_write FROM fleet_minute WHERE bucket = ?`,
+    fleetGrouped: `SELECT CAST(bucket - ?1 AS INTEGER) / CAST(?2 AS INTEGER) AS bi,
+        sum(cpu_sum) AS cpu_sum, sum(cpu_count) AS cpu_count, max(cpu_max) AS cpu_max,
+        sum(mem_sum) AS mem_sum, sum(mem_count) AS mem_count, max(mem_max) AS mem_max,
+        sum(net_rx) AS net_rx, sum(net_tx) AS net_tx, sum(disk_read) AS disk_read,
+        sum(disk_write) AS disk_write, count(*) AS minutes
+      FROM fleet_minute
+      WHERE bucket >= ?3 AND bucket <= ?4 AND bucket NOT IN (SELECT value FROM json_each(?5))
+      GROUP BY bi`,
     deleteFleet: `DELETE FROM fleet_minute WHERE bucket IN (SELECT bucket FROM fleet_minute
         WHERE bucket < ? ORDER BY bucket LIMIT ?)`,
     insertAnomaly: `INSERT INTO anomalies (machine, start, end, peak_score, reason, causes)

@@ -23,6 +23,8 @@ async function fleetStore() {
 Deno.test("queryFleetSeries() averages CPU over samples and sums rates over machines per minute", async () => {
   const { store, dir, rows } = await fleetStore();
   try {
+    // a moves on to minute 3: its minute 2 is stored while b's minute 2 is still open.
+    store.write([rowOf(simpleSample("a", T0 + 3 * MIN, 100, 100))]);
     const r = store.queryFleetSeries({ from: T0, to: T0 + 3 * MIN - 1, points: 3 });
     assert.equal(r.tier, "minute");
     assert.deepEqual(r.t, [T0, T0 + MIN, T0 + 2 * MIN]);
