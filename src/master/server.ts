@@ -127,7 +127,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     joinCommand: options.joinCommand,
   });
 
-  const flushTimer = setInterval(() => hub.flush(), options.flushEveryMs ?? 100);
+  const flushTimer = setInterval(() => hub.flush(), options.flushEveryMs ?? 50);
   const sweepTimer = setInterval(() => fleet.sweep(now()), 1000);
   const stopRetention = startRetentionLoop({
     store,
