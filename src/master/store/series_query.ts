@@ -15,12 +15,12 @@ import {
 } from "./series_plan.ts";
 import {
   aggBuffer,
-  decodeRow,
   layoutSeriesOf,
   type MachineState,
   type StoreContext,
 } from "./store_state.ts";
 import { decodeAggs } from "./rollup_codec.ts";
+import { decodeValues } from "./value_codec.ts";
 
 /** The series query with an optional forced tier (no fallback then). */
 export interface SeriesQueryWithTier extends SeriesQuery {
@@ -116,7 +116,6 @@ function collectRaw(
   wanted: (key: string) => boolean,
   columns: Map<number, Column>,
 ): void {
-  const slotsByLayout = new Map<number, (Column | null)[]>();
   const { start, step, count } = plan;
   // all() with array rows reads about twice as fast as iterate() with object rows.
   const rows = ctx.st.rawRangeArrays.all(state.idx, from, to) as unknown as [
@@ -124,16 +123,24 @@ function collectRaw(
     number,
     Uint8Array,
   ][];
+  // Per layout: the column of each position (null when filtered out) and how many leading
+  // values to decode (none past the last wanted one).
+  const byLayout = new Map<number, { slots: (Column | null)[]; decode: number }>();
   for (const [ts, layout, vals] of rows) {
-    const series = decodeRow(ctx, layout, vals);
-    let slots = slotsByLayout.get(layout);
-    if (!slots) {
-      slots = slotsFor(ctx, series, wanted, columns, count);
-      slotsByLayout.set(layout, slots);
+    let entry = byLayout.get(layout);
+    if (!entry) {
+      const slots = slotsFor(ctx, layoutSeriesOf(ctx, layout), wanted, columns, count);
+      let decode = slots.length;
+      while (decode > 0 && slots[decode - 1] === null) decode--;
+      byLayout.set(layout, entry = { slots, decode });
     }
-    const bi = Math.floor((ts - start) / step);
+    const { slots, decode } = entry;
+    if (decode === 0) continue;
+    if (ctx.decodeBuf.length < decode) ctx.decodeBuf = new Float64Array(decode * 2);
     const values = ctx.decodeBuf;
-    for (let i = 0; i < slots.length; i++) {
+    decodeValues(vals, decode, values);
+    const bi = Math.floor((ts - start) / step);
+    for (let i = 0; i < decode; i++) {
       const col = slots[i];
       if (col === null) continue;
       const v = values[i];
