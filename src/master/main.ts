@@ -57,7 +57,12 @@ export async function main(
       "--ui-token: must differ from the join token (workers must not see the UI)",
     );
   }
-  const store = openStore({ path: `${dataDir}/gridmon.db`, retention: config.retention });
+  // Small retention chunks: the retention loop runs them one by one, with ingest in between.
+  const store = openStore({
+    path: `${dataDir}/gridmon.db`,
+    retention: config.retention,
+    retentionMaxRows: 10_000,
+  });
   const sampler = config.localWorker
     ? createSampler({
       procRoot: "/proc",
