@@ -13,12 +13,7 @@ import {
   tierFallbacks,
   tierForRange,
 } from "./series_plan.ts";
-import {
-  aggBuffer,
-  layoutSeriesOf,
-  type MachineState,
-  type StoreContext,
-} from "./store_state.ts";
+import { aggBuffer, layoutSeriesOf, type MachineState, type StoreContext } from "./store_state.ts";
 import { decodeAggs } from "./rollup_codec.ts";
 import { decodeValues } from "./value_codec.ts";
 

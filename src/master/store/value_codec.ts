@@ -14,8 +14,6 @@ const INT_LIMIT = 2 ** 51;
 const F32_MAX = 3.4e38;
 const F32_MIN = 1e-30;
 
-const scratch = new DataView(new ArrayBuffer(8));
-
 /** The value as it will read back after encoding (rollups aggregate exactly this). */
 export function storedValue(v: number): number {
   if (Number.isInteger(v) && Math.abs(v) < INT_LIMIT) return v === 0 ? 0 : v;
@@ -115,27 +113,29 @@ export function encodeValues(values: readonly number[]): Uint8Array {
 export function decodeValues(blob: Uint8Array, count: number, out: Float64Array): void {
   let pos = 0;
   const len = blob.length;
+  let view: DataView | undefined;
   for (let i = 0; i < count; i++) {
-    let h = 0;
-    let mul = 1;
-    let b: number;
-    do {
+    let b = pos < len ? blob[pos++] : -1;
+    if (b < 0) throw new RangeError(`Value blob ends after ${i} of ${count} values`);
+    let h = b & 127;
+    let mul = 128;
+    while (b >= 128) {
       if (pos >= len) throw new RangeError(`Value blob ends after ${i} of ${count} values`);
       b = blob[pos++];
       h += (b & 127) * mul;
       mul *= 128;
-    } while (b >= 128);
+    }
     if (h % 2 === 0) {
       out[i] = h % 4 === 0 ? h / 4 : -(h + 2) / 4;
     } else if (h === 1) {
       if (pos + 4 > len) throw new RangeError(`Value blob ends inside value ${i}`);
-      for (let k = 0; k < 4; k++) scratch.setUint8(k, blob[pos + k]);
-      out[i] = scratch.getFloat32(0, true);
+      view ??= new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+      out[i] = view.getFloat32(pos, true);
       pos += 4;
     } else if (h === 3) {
       if (pos + 8 > len) throw new RangeError(`Value blob ends inside value ${i}`);
-      for (let k = 0; k < 8; k++) scratch.setUint8(k, blob[pos + k]);
-      out[i] = scratch.getFloat64(0, true);
+      view ??= new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+      out[i] = view.getFloat64(pos, true);
       pos += 8;
     } else {
       throw new RangeError(`Value blob has an unknown header ${h} at value ${i}`);
