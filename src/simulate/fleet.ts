@@ -29,6 +29,8 @@ export interface FleetOptions {
   speed: number;
   /** Most unacknowledged samples per machine (default 2000). */
   window?: number;
+  /** Most samples per frame (default and maximum LIMITS.maxSamplesPerFrame). */
+  samplesPerFrame?: number;
   /** Most frames per second per machine (default 20; the master allows LIMITS.maxFramesPerSecond). */
   framesPerSecond?: number;
   /** Most connections handshaking at once (default 50). */
@@ -116,6 +118,10 @@ export function startFleet(options: FleetOptions): Fleet {
   if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
   if (!(speed > 0)) throw new RangeError(`speed must be > 0, got ${speed}`);
   const window = options.window ?? 2000;
+  const perFrame = Math.min(
+    options.samplesPerFrame ?? LIMITS.maxSamplesPerFrame,
+    LIMITS.maxSamplesPerFrame,
+  );
   const framesPerSecond = Math.min(options.framesPerSecond ?? 20, LIMITS.maxFramesPerSecond);
   const concurrency = options.connectConcurrency ?? 50;
   const log = options.log ?? (() => {});
@@ -253,7 +259,7 @@ export function startFleet(options: FleetOptions): Fleet {
       let frame = '{"type":"samples","v":1,"samples":[';
       let n = 0;
       while (
-        m.sent + n < pending.length && n < LIMITS.maxSamplesPerFrame &&
+        m.sent + n < pending.length && n < perFrame &&
         (n === 0 || frame.length + pending[m.sent + n].json.length < MAX_FRAME_CHARS)
       ) {
         if (n > 0) frame += ",";
