@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): Hono {
           connection?.onClose();
         },
       };
-    }),
+    }, { idleTimeout: 30 }), // pings an idle worker; a dead peer is noticed within a minute
   );
   app.get("/ws/worker", (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
 

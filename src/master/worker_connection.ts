@@ -32,6 +32,12 @@ export interface WorkerConnectionOptions {
 /** The one reason every refused handshake gets, whatever the cause. */
 export const UNAUTHORIZED_REASON = "unauthorized";
 
+/**
+ * Largest first frame accepted before the token is checked. A hello is a few short strings, so
+ * an unauthenticated peer never makes the master parse a megabyte of JSON.
+ */
+export const MAX_HELLO_BYTES = 32 * 1024;
+
 /** Close reasons are limited to 123 bytes of UTF-8. */
 function clampReason(reason: string): string {
   let out = reason;
@@ -191,8 +197,14 @@ export function acceptWorkerConnection(
           "too_large",
         );
       }
-      if (!session) handshake(data);
-      else samples(data);
+      if (!session) {
+        if (exceedsUtf8Bytes(data, MAX_HELLO_BYTES)) {
+          return refuse(`first frame over ${MAX_HELLO_BYTES} bytes`);
+        }
+        handshake(data);
+      } else {
+        samples(data);
+      }
     },
     onClose(): void {
       clearTimeout(deadline);

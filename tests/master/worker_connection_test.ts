@@ -83,3 +83,10 @@ Deno.test("binary frames are refused: unauthorized before hello, invalid after",
   assert.equal(after.closes[0].code, CLOSE.invalidFrame);
   after.connection.onClose();
 });
+
+Deno.test("an oversized first frame is refused as unauthorized before any parsing", () => {
+  const { connection, closes } = setup();
+  const hello = { ...makeHello("m1"), padding: "x".repeat(64 * 1024) };
+  connection.onMessage(JSON.stringify(hello));
+  assert.deepEqual(closes, [{ code: CLOSE.unauthorized, reason: "unauthorized" }]);
+});
