@@ -118,9 +118,12 @@ export class IngestHub {
     this.#opts.fleet.disconnect(session.machineId);
   }
 
-  /** Display name for a machine without a name or hostname. */
-  fallbackName(): string {
-    return `machine_${this.#opts.fleet.size + 1}`;
+  /**
+   * Display name for a machine without a name or hostname: the one it already has, else
+   * `machine_<n>` with n one more than the machines known so far.
+   */
+  fallbackName(machineId: string): string {
+    return this.#opts.fleet.get(machineId)?.row.name ?? `machine_${this.#opts.fleet.size + 1}`;
   }
 
   /**

@@ -53,7 +53,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     };
     const row = hub.attach(own, {
       id: host.machineId,
-      name: host.hostname.trim() || hub.fallbackName(),
+      name: host.hostname.trim() || hub.fallbackName(host.machineId),
       hostname: host.hostname,
       os: host.os,
       osName: host.osName,

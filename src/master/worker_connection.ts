@@ -118,7 +118,7 @@ export function acceptWorkerConnection(
         close(code, reason, "closed_by_master");
       },
     };
-    const info = machineInfoFromHello(hello.frame, hub.fallbackName());
+    const info = machineInfoFromHello(hello.frame, hub.fallbackName(hello.frame.machineId));
     const row = hub.attach(own, info);
     if (row === "duplicate") {
       return close(

@@ -315,6 +315,10 @@ Deno.test("the display name falls back from --name to hostname to machine_<n>", 
     const anonymous = await connectWorker(t.ws, "c", { hostname: "" });
     assert.equal(anonymous.welcome.name, "machine_3");
     for (const w of [named, plain, anonymous]) await w.socket.close();
+    await waitFor(() => t.master.fleet.get("c")?.online === false, "c offline");
+    const again = await connectWorker(t.ws, "c", { hostname: "" });
+    assert.equal(again.welcome.name, "machine_3", "a nameless machine keeps its name");
+    await again.socket.close();
   } finally {
     await t.close();
   }
