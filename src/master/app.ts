@@ -42,6 +42,8 @@ export interface AppDeps {
   now: () => number;
   startedAt: number;
   handshakeTimeoutMs?: number;
+  /** Most worker connections waiting for their hello at once (default 1024). */
+  maxPendingHandshakes?: number;
   mountUi?: MountUi;
   /** The `gridmon worker ...` command offered to logged-in UI users (never with --public-ui). */
   joinCommand?: () => string;
@@ -59,6 +61,7 @@ function peerOf(c: Context): string {
 /** Builds the app; serve it with `Deno.serve(app.fetch)`. */
 export function createApp(deps: AppDeps): Hono {
   const { auth, fleet, hub, live, stats, log, now } = deps;
+  const handshakes = { pending: 0, max: deps.maxPendingHandshakes ?? 1024 };
   const app = new Hono();
   app.use("*", securityHeaders());
 
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps): Hono {
             log,
             peer,
             handshakeTimeoutMs: deps.handshakeTimeoutMs,
+            handshakes,
             now,
           });
         },

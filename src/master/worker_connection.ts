@@ -26,6 +26,11 @@ export interface WorkerConnectionOptions {
   peer: string;
   /** How long a worker may take to say hello (default 10 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * Connections still waiting for their hello, shared by all connections: beyond `max`, new ones
+   * are closed at once with 1013 (try again later), so idle sockets cannot pile up.
+   */
+  handshakes?: { pending: number; max: number };
   now?: () => number;
 }
 
@@ -61,11 +66,18 @@ export function acceptWorkerConnection(
   const bucket = createTokenBucket(LIMITS.maxFramesPerSecond, LIMITS.maxFramesPerSecond);
   let session: IngestSession | undefined;
   let closed = false;
+  const handshakes = options.handshakes;
+  let handshaking = false;
+  const settle = () => {
+    if (handshaking && handshakes) handshakes.pending--;
+    handshaking = false;
+  };
 
   const close = (code: number, reason: string, kind: string, detail = reason) => {
     if (closed) return;
     closed = true;
     clearTimeout(deadline);
+    settle();
     countRefusal(stats, kind);
     log(`worker ${session?.machineId ?? peer}: closing (${code}): ${detail}`);
     if (session) hub.detach(session);
@@ -82,6 +94,12 @@ export function acceptWorkerConnection(
     () => close(CLOSE.handshakeTimeout, "no hello in time", "handshake_timeout"),
     options.handshakeTimeoutMs ?? 10_000,
   );
+  if (handshakes && handshakes.pending >= handshakes.max) {
+    close(1013, "too many connections waiting to say hello; try again later", "busy");
+  } else if (handshakes) {
+    handshakes.pending++;
+    handshaking = true;
+  }
 
   function handshake(text: string): void {
     let data: unknown;
@@ -128,6 +146,7 @@ export function acceptWorkerConnection(
       );
     }
     session = own;
+    settle();
     stats.connectionsAccepted++;
     log(`worker ${row.id} (${JSON.stringify(row.name)}) connected from ${peer}`);
     socket.send(
@@ -208,6 +227,7 @@ export function acceptWorkerConnection(
     },
     onClose(): void {
       clearTimeout(deadline);
+      settle();
       if (!closed && session) log(`worker ${session.machineId} disconnected`);
       closed = true;
       if (session) hub.detach(session);

@@ -90,3 +90,35 @@ Deno.test("an oversized first frame is refused as unauthorized before any parsin
   connection.onMessage(JSON.stringify(hello));
   assert.deepEqual(closes, [{ code: CLOSE.unauthorized, reason: "unauthorized" }]);
 });
+
+Deno.test("connections beyond the pending-handshake cap are closed with 1013; the slot frees after hello", () => {
+  const stats = createIngestStats();
+  const hub = new IngestHub({
+    store: createMemoryStore(),
+    detection: createNullDetection(),
+    fleet: new FleetState(),
+    stats,
+    log: () => {},
+  });
+  const handshakes = { pending: 0, max: 2 };
+  const open = () => {
+    const closes: number[] = [];
+    const sent: string[] = [];
+    const connection = acceptWorkerConnection({
+      send: (text) => sent.push(text),
+      close: (code) => closes.push(code),
+    }, { hub, stats, joinToken: JOIN_TOKEN, log: () => {}, peer: "test", handshakes });
+    return { connection, closes, sent };
+  };
+  const a = open();
+  const b = open();
+  const c = open();
+  assert.deepEqual([a.closes, b.closes, c.closes], [[], [], [1013]]);
+  a.connection.onMessage(JSON.stringify(makeHello("a")));
+  assert.equal(JSON.parse(a.sent[0]).type, "welcome");
+  assert.equal(handshakes.pending, 1);
+  const d = open();
+  assert.deepEqual(d.closes, []);
+  for (const x of [a, b, c, d]) x.connection.onClose();
+  assert.equal(handshakes.pending, 0);
+});
