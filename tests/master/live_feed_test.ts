@@ -206,3 +206,22 @@ Deno.test("a real live client that stops reading is dropped instead of buffered 
     await t.close();
   }
 });
+
+Deno.test("/ws/live accepts the session cookie a login set, as a browser sends it", async () => {
+  const t = await startTestMaster<MemoryStore>();
+  try {
+    const login = await fetch(`${t.http}/api/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: UI_TOKEN }),
+    });
+    assert.equal(login.status, 204);
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+    const live = new TestSocket(`${t.ws}/ws/live`, { Origin: t.http, Cookie: cookie });
+    await live.opened;
+    assert.equal((await live.next()).type, "hello");
+    await live.close();
+  } finally {
+    await t.close();
+  }
+});
