@@ -32,7 +32,7 @@ export const PALETTE = [
  * @typedef {{ start: number, end: number | null }} Period anomalous period, ms
  * @typedef {{
  *   title: string, unit: string, series: SeriesDef[], range?: [number, number],
- *   height?: number, syncKey?: string,
+ *   height?: number, syncKey?: string, width?: number,
  *   periods?: () => Period[],
  *   onZoom?: (fromMs: number, toMs: number) => void,
  *   onReset?: () => void,
@@ -130,7 +130,7 @@ export function createChart(o) {
     ticks: { stroke: t.grid, width: 1 },
   };
   const opts = {
-    width: 400,
+    width: o.width ?? 400,
     height: o.height ?? 200,
     cursor: {
       sync: o.syncKey ? { key: o.syncKey } : undefined,

@@ -258,6 +258,9 @@ export function mountMachinePage(root, route, ctx) {
   /** @type {{ spec: ChartSpec, chart: import("./charts.js").Chart }[]} */
   let charts = [];
   let signature = "";
+  let buildFrame = 0;
+  /** @type {{ t: number[], column: (key: string) => (number | null)[] } | null} */
+  let lastDraw = null;
   /** @type {{ start: number, end: number | null }[]} */
   let periods = [];
   /** @type {any[]} */
@@ -330,6 +333,17 @@ export function mountMachinePage(root, route, ctx) {
   }
 
   /**
+   * The plot width each chart will get (mirrors `.chart-grid` and `.card` in style.css), so
+   * that uPlot draws once at the right size instead of once more on the first resize.
+   */
+  function plotWidth() {
+    const total = chartsEl.clientWidth || 800;
+    const gap = 14;
+    const columns = Math.max(1, Math.floor((total + gap) / (520 + gap)));
+    return Math.floor((total - gap * (columns - 1)) / columns) - 2 * 14 - 2;
+  }
+
+  /**
    * Builds the charts for `keys` unless the same set is already drawn.
    * @param {Set<string>} keys
    */
@@ -339,7 +353,11 @@ export function mountMachinePage(root, route, ctx) {
     if (sig === signature) return;
     signature = sig;
     for (const c of charts) c.chart.destroy();
-    charts = specs.map((spec) => ({
+    charts = [];
+    chartsEl.replaceChildren();
+    cancelAnimationFrame(buildFrame);
+    const width = plotWidth();
+    const make = (/** @type {ChartSpec} */ spec) => ({
       spec,
       chart: createChart({
         title: spec.title,
@@ -347,6 +365,7 @@ export function mountMachinePage(root, route, ctx) {
         range: spec.range,
         series: spec.series,
         syncKey: `gm-machine`,
+        width,
         periods: () => periods,
         onZoom: (from, to) =>
           navigate(machineHash(id, { range: span.preset, from, to, cores: params.get("cores") })),
@@ -361,8 +380,18 @@ export function mountMachinePage(root, route, ctx) {
           }
         },
       }),
-    }));
-    chartsEl.replaceChildren(...charts.map((c) => c.chart.card));
+    });
+    // A few charts per frame, so opening a machine never blocks the page for long.
+    let next = 0;
+    const build = () => {
+      const batch = specs.slice(next, next + 3).map(make);
+      next += batch.length;
+      charts.push(...batch);
+      chartsEl.append(...batch.map((c) => c.chart.card));
+      if (lastDraw) { for (const c of batch) drawOne(c, lastDraw.t, lastDraw.column); }
+      if (next < specs.length) buildFrame = requestAnimationFrame(build);
+    };
+    build();
   }
 
   /**
@@ -370,12 +399,20 @@ export function mountMachinePage(root, route, ctx) {
    * @param {(key: string) => (number | null)[]} column
    */
   function draw(t, column) {
-    for (const { spec, chart } of charts) {
-      chart.setData(t, spec.series.map((s) => column(s.key) ?? t.map(() => null)), [
-        span.from,
-        span.to,
-      ]);
-    }
+    lastDraw = { t, column };
+    for (const c of charts) drawOne(c, t, column);
+  }
+
+  /**
+   * @param {{ spec: ChartSpec, chart: import("./charts.js").Chart }} c
+   * @param {number[]} t
+   * @param {(key: string) => (number | null)[]} column
+   */
+  function drawOne({ spec, chart }, t, column) {
+    chart.setData(t, spec.series.map((s) => column(s.key) ?? t.map(() => null)), [
+      span.from,
+      span.to,
+    ]);
   }
 
   function pointsWanted() {
@@ -418,6 +455,7 @@ export function mountMachinePage(root, route, ctx) {
       periods = events.map((e) => ({ start: e.start, end: e.end }));
       const keys = new Set(Object.keys(series.avg ?? {}));
       if (keys.size === 0 || series.t.length === 0) {
+        cancelAnimationFrame(buildFrame);
         for (const c of charts) c.chart.destroy();
         charts = [];
         signature = "";
@@ -529,6 +567,7 @@ export function mountMachinePage(root, route, ctx) {
       clearTimeout(retryTimer);
       clearInterval(clock);
       cancelAnimationFrame(liveFrame);
+      cancelAnimationFrame(buildFrame);
       offMessage();
       offFleet();
       ctx.subscribe([]);

@@ -188,7 +188,7 @@ Deno.test({
         const points = Number(await page.getAttribute(cpu, "data-points"));
         assert.ok(points > 100, `CPU chart has ${points} points`);
         for (const title of ["Memory", "Load average", "Disk I/O", "Network", "Filesystem usage"]) {
-          assert.ok(await page.$(`.chart-card[aria-label='${title}']`), `${title} chart`);
+          await page.waitForSelector(`.chart-card[aria-label='${title}'][data-points]`);
         }
         assert.ok(await seriesPixels(page, cpu) > 200, "the CPU line is drawn");
         await page.screenshot({ path: `${SCREENSHOT_DIR}machine.png`, fullPage: true });
@@ -299,6 +299,7 @@ Deno.test({
         }
         await page.goto(`${master.url}/#/machine/${sim3.id}?range=1h`);
         await page.waitForSelector(".events tbody tr");
+        await page.waitForSelector(".chart-card[aria-label='Filesystem usage'][data-points]");
         const cards = await page.$$eval(
           ".chart-card[data-points]",
           (els) => els.map((e) => e.getAttribute("aria-label")),
