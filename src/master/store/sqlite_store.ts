@@ -42,7 +42,7 @@ export interface StoreOptions {
 /** The SQLite store, with `querySeries` accepting a forced `tier`. */
 export interface SqliteStore extends Store {
   querySeries(machineId: string, query: SeriesQueryWithTier): ReturnType<Store["querySeries"]>;
-  /** Writes the WAL back into the database file (for measuring its size). */
+  /** Writes the whole WAL back into the database file and empties it (for measuring size). */
   checkpoint(): void;
 }
 
@@ -145,7 +145,14 @@ export function openStore(options: StoreOptions): SqliteStore {
       return applyRetention(c, now);
     },
     checkpoint() {
-      open().db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      const stmt = open().db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+      // The background checkpointer may hold the checkpoint lock for a moment: retry.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const r = stmt.get() as { busy: number; log: number; checkpointed: number };
+        if (r.busy === 0 && r.log <= 0) return;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+      throw new Error("Cannot checkpoint the WAL: the database stayed busy for 2 s");
     },
     close() {
       if (closed) return;

@@ -47,3 +47,18 @@ Deno.test("startCheckpointer() reports a database it cannot open", async () => {
     checkpointer.stop();
   }
 });
+
+Deno.test("store.checkpoint() empties the WAL while the background checkpointer runs", async () => {
+  const { tempStore, rowOf, simpleSample } = await import("./store_fixtures.ts");
+  const t0 = Date.UTC(2026, 0, 14);
+  const { store, dir, path } = await tempStore(() => t0);
+  try {
+    for (let i = 0; i < 50; i++) store.write([rowOf(simpleSample("m", t0 + i * 1000, i, i))]);
+    store.checkpoint();
+    assert.equal((await Deno.stat(`${path}-wal`)).size, 0);
+    assert.equal(store.recentSamples("m", 100).length, 50);
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
