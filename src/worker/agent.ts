@@ -5,7 +5,12 @@
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { GRIDMON_VERSION } from "../version.ts";
 import type { Backoff } from "./backoff.ts";
-import { type Connection, type ConnectionState, startConnection } from "./connection.ts";
+import {
+  type Connection,
+  type ConnectionState,
+  DEFAULT_MAX_IN_FLIGHT,
+  startConnection,
+} from "./connection.ts";
 import type { Sampler } from "./sampler_types.ts";
 import { openSpool, type Spool } from "./spool.ts";
 import { startTicker } from "./ticker.ts";
@@ -41,7 +46,10 @@ export interface Agent {
  */
 async function removeInvalidSamples(spool: Spool, log: (message: string) => void): Promise<void> {
   const { SampleSchema } = await import("../protocol/sample.ts");
-  const removed = await spool.removeInvalid((value) => SampleSchema.safeParse(value).success);
+  const removed = await spool.removeInvalid(
+    (value) => SampleSchema.safeParse(value).success,
+    DEFAULT_MAX_IN_FLIGHT, // a rejected frame lies within what can be in flight
+  );
   if (removed > 0) log(`spool: removed ${removed} samples the master cannot accept`);
 }
 

@@ -53,6 +53,9 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** Default most samples sent and not yet acknowledged: four full frames. */
+export const DEFAULT_MAX_IN_FLIGHT = 4 * LIMITS.maxSamplesPerFrame;
+
 /** Bytes kept free in a frame for the envelope around the samples. */
 const ENVELOPE_BYTES = 1024;
 /** Most bytes queued in the socket before the link waits. */
@@ -80,7 +83,7 @@ export function startConnection(options: ConnectionOptions): Connection {
   const refusedRetryMs = options.refusedRetryMs ?? 60_000;
   const welcomeTimeoutMs = options.welcomeTimeoutMs ?? 10_000;
   const minFrameGapMs = options.minFrameGapMs ?? 100;
-  const maxInFlight = options.maxInFlight ?? 4 * LIMITS.maxSamplesPerFrame;
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const maxBatchBytes = LIMITS.maxFrameBytes / 2 - ENVELOPE_BYTES;
 
   let state: ConnectionState = "connecting";
@@ -92,6 +95,8 @@ export function startConnection(options: ConnectionOptions): Connection {
   let ackedUpTo = -1;
   let lastFrameAt = 0;
   let pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A batch is being read from the spool. */
+  let pumping = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let welcomeTimer: ReturnType<typeof setTimeout> | undefined;
   let lastError = "";
@@ -232,9 +237,11 @@ export function startConnection(options: ConnectionOptions): Connection {
     }
   }
 
+  /** Sends the next batch when the link, the frame pacing and the in-flight window allow. */
   function pump(): void {
     const ws = socket;
-    if (!ws || !welcomed || pumpTimer !== undefined || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || !welcomed || pumping || pumpTimer !== undefined) return;
+    if (ws.readyState !== WebSocket.OPEN || !spool.hasAfter(sentUpTo)) return;
     if (sentUpTo - ackedUpTo >= maxInFlight) return; // the next ack calls pump()
     const wait = Math.max(
       lastFrameAt + minFrameGapMs - Date.now(),
@@ -248,16 +255,24 @@ export function startConnection(options: ConnectionOptions): Connection {
       return;
     }
     const room = Math.min(LIMITS.maxSamplesPerFrame, maxInFlight - (sentUpTo - ackedUpTo));
-    const batch = spool.batchAfter(sentUpTo, room, maxBatchBytes);
-    if (!batch) return;
-    ws.send(
-      `{"type":"samples","v":${PROTOCOL_VERSION},"dropped":${spool.dropped},"samples":[${
-        batch.lines.join(",")
-      }]}`,
-    );
-    sentUpTo = batch.lastSeq;
-    lastFrameAt = Date.now();
-    if (spool.batchAfter(sentUpTo, 1, Infinity)) pump();
+    pumping = true;
+    spool.batchAfter(sentUpTo, room, maxBatchBytes).then((batch) => {
+      pumping = false;
+      // The link may have changed while the spool read from disk.
+      if (!batch || socket !== ws || !welcomed || ws.readyState !== WebSocket.OPEN) return;
+      if (batch.firstSeq <= sentUpTo) return;
+      ws.send(
+        `{"type":"samples","v":${PROTOCOL_VERSION},"dropped":${spool.dropped},"samples":[${
+          batch.lines.join(",")
+        }]}`,
+      );
+      sentUpTo = batch.lastSeq;
+      lastFrameAt = Date.now();
+      pump();
+    }, (error) => {
+      pumping = false;
+      log(`spool: cannot read pending samples: ${error instanceof Error ? error.message : error}`);
+    });
   }
 
   dial();

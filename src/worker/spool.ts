@@ -1,6 +1,8 @@
 /**
- * The worker's spool: assigns sequence numbers and keeps every unacknowledged sample, in memory
- * and in a bounded append-only log on disk, so a lost connection or a restart loses nothing.
+ * The worker's spool: assigns sequence numbers and keeps every unacknowledged sample in a
+ * bounded append-only log on disk, so a lost connection or a restart loses nothing. The newest
+ * samples (`memoryMaxBytes`, 4 MiB by default) also stay in memory; older ones are read back from
+ * their segment when they are sent, so a long outage does not grow the worker's memory.
  *
  * On-disk format, in the spool directory:
  *
@@ -21,7 +23,13 @@
  * once; writing resumes, in a new segment, as soon as the disk works again.
  */
 import { join } from "node:path";
-import { recoverSpool, type Segment, segmentName, STATE_FILE } from "./spool_format.ts";
+import {
+  readSegmentLines,
+  recoverSpool,
+  type Segment,
+  segmentName,
+  STATE_FILE,
+} from "./spool_format.ts";
 export { parseSegment, parseSpoolState } from "./spool_format.ts";
 import type { UnnumberedSample } from "./sampler_types.ts";
 
@@ -35,6 +43,12 @@ export interface SpoolOptions {
   log?: (message: string) => void;
   /** Most time between fdatasync calls while appending (default 10 s). */
   syncIntervalMs?: number;
+  /**
+   * Most bytes of pending samples kept in memory (default 4 MiB, about an hour at 1 s); older
+   * ones are read back from their segment when they are sent. Samples the disk refused always
+   * stay in memory (under `maxBytes`).
+   */
+  memoryMaxBytes?: number;
   /** Segment size (default maxBytes / 8, between 1 KiB and 1 MiB). */
   segmentBytes?: number;
   /** Checks a recovered sample; lines it rejects are skipped like torn ones. */
@@ -71,12 +85,17 @@ export interface Spool {
    */
   rebase(lastSeq: number): Promise<void>;
   /**
-   * Forgets held samples that `isValid` rejects (their disk copies go with their segments);
-   * returns how many. For samples the master refuses, which would otherwise block the stream.
+   * Forgets those of the oldest `limit` held samples that `isValid` rejects (their disk copies
+   * go with their segments); returns how many. For samples the master refuses, which would
+   * otherwise block the stream.
    */
-  removeInvalid(isValid: (value: unknown) => boolean): Promise<number>;
+  removeInvalid(isValid: (value: unknown) => boolean, limit: number): Promise<number>;
   /** Up to `maxCount` held samples with seq > `afterSeq`, at most `maxBytes` (at least one). */
-  batchAfter(afterSeq: number, maxCount: number, maxBytes: number): SpoolBatch | undefined;
+  batchAfter(afterSeq: number, maxCount: number, maxBytes: number): Promise<SpoolBatch | undefined>;
+  /** True when a held sample has a seq > `afterSeq`. */
+  hasAfter(afterSeq: number): boolean;
+  /** Bytes of held samples currently in memory. */
+  readonly memoryBytes: number;
   /** fdatasync the open segment and save the state file. */
   flush(): Promise<void>;
   /** flush() and close the open segment. */
@@ -106,16 +125,23 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   const segmentBytes = options.segmentBytes ??
     Math.min(1024 * 1024, Math.max(1024, Math.floor(maxBytes / 8)));
   const budget = maxBytes - segmentBytes;
+  const memoryMaxBytes = Math.min(options.memoryMaxBytes ?? 4 * 1024 * 1024, maxBytes);
 
   const recovered = await recoverSpool(dir, log, options.isValidSample);
   let nextSeq = recovered.nextSeq;
   let acked = recovered.acked;
   const segments = recovered.segments; // closed ones, oldest first; the open one is `active`
+  // Pending samples, oldest first, from `head` on: seq, JSON text (undefined while only on
+  // disk), size in bytes with the newline, and whether the disk holds it.
   let seqs = recovered.seqs;
-  let lines = recovered.lines;
-  let sizes = lines.map((line) => encoder.encode(line).length + 1);
+  let sizes = recovered.sizes;
+  let lines: (string | undefined)[] = sizes.map(() => undefined);
+  let persisted: boolean[] = sizes.map(() => true);
   let head = 0;
   let pendingBytes = sizes.reduce((a, b) => a + b, 0);
+  let memoryBytes = 0;
+  /** Entries before this index are only on disk, or cannot leave memory. */
+  let evictFrom = 0;
   let dropped = 0;
   let dropEpisode = 0;
   let active: (Segment & { file: Deno.FsFile }) | undefined;
@@ -139,14 +165,78 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       seqs = seqs.slice(head);
       lines = lines.slice(head);
       sizes = sizes.slice(head);
+      persisted = persisted.slice(head);
+      evictFrom = Math.max(0, evictFrom - head);
       head = 0;
     }
   }
 
   function releaseHead(count: number): void {
-    for (let i = 0; i < count; i++) pendingBytes -= sizes[head + i];
+    for (let i = head; i < head + count; i++) {
+      pendingBytes -= sizes[i];
+      if (lines[i] !== undefined) memoryBytes -= sizes[i];
+      lines[i] = undefined;
+    }
     head += count;
+    evictFrom = Math.max(evictFrom, head);
     compact();
+  }
+
+  /** Keeps only `keep` (indexes of pending entries, ascending) and recounts. */
+  function keepOnly(keep: number[]): void {
+    seqs = keep.map((i) => seqs[i]);
+    lines = keep.map((i) => lines[i]);
+    sizes = keep.map((i) => sizes[i]);
+    persisted = keep.map((i) => persisted[i]);
+    head = 0;
+    evictFrom = 0;
+    pendingBytes = sizes.reduce((a, b) => a + b, 0);
+    memoryBytes = 0;
+    for (let i = 0; i < seqs.length; i++) if (lines[i] !== undefined) memoryBytes += sizes[i];
+  }
+
+  /** Drops the text of the oldest pending samples that the disk holds, down to the memory cap. */
+  function evict(): void {
+    let i = Math.max(evictFrom, head);
+    for (; i < seqs.length && memoryBytes > memoryMaxBytes; i++) {
+      if (lines[i] !== undefined && persisted[i]) {
+        lines[i] = undefined;
+        memoryBytes -= sizes[i];
+      }
+    }
+    evictFrom = i;
+  }
+
+  /** Reads back from disk the text of the pending entries in [start, end) that memory dropped. */
+  async function hydrate(start: number, end: number): Promise<void> {
+    const wanted = new Set<string>();
+    const all = active ? [...segments, active] : segments;
+    for (let i = start; i < end; i++) {
+      if (lines[i] !== undefined) continue;
+      const segment = all.findLast((s) => s.firstSeq <= seqs[i]);
+      if (segment) wanted.add(segment.path);
+    }
+    for (const path of wanted) {
+      const found = await readSegmentLines(path);
+      for (let i = start; i < end; i++) {
+        const line = lines[i] === undefined ? found.get(seqs[i]) : undefined;
+        if (line !== undefined) {
+          lines[i] = line;
+          memoryBytes += sizes[i];
+        }
+      }
+    }
+    evictFrom = Math.min(evictFrom, start);
+    const missing: number[] = [];
+    for (let i = start; i < end; i++) if (lines[i] === undefined) missing.push(i);
+    if (missing.length > 0) {
+      log(`spool: ${missing.length} samples are gone from ${dir}; dropping them`);
+      dropped += missing.length;
+      const gone = new Set(missing);
+      const keep: number[] = [];
+      for (let i = head; i < seqs.length; i++) if (!gone.has(i)) keep.push(i);
+      keepOnly(keep);
+    }
   }
 
   async function saveState(): Promise<void> {
@@ -206,7 +296,8 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     else await Deno.remove(segment.path).catch(() => {});
   }
 
-  async function writeLine(seq: number, bytes: Uint8Array): Promise<void> {
+  /** Appends one line to the open segment; false when the disk refused it. */
+  async function writeLine(seq: number, bytes: Uint8Array): Promise<boolean> {
     if (active && active.bytes > 0 && active.bytes + bytes.length > segmentBytes) {
       await closeActive(true);
       lastSync = now();
@@ -226,6 +317,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       }
       if (diskFailing) log(`spool: writing to ${dir} again`);
       diskFailing = false;
+      return true;
     } catch (error) {
       diskFailed("write", error);
       // Never append after a failed write: the next line starts a new segment.
@@ -237,6 +329,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         } catch { /* already closed */ }
         segments.push(segment);
       }
+      return false;
     }
   }
 
@@ -297,6 +390,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   }
 
   async function renumber(lastSeq: number): Promise<void> {
+    await hydrate(head, seqs.length);
     const offset = lastSeq + 1 - (pendingCount() > 0 ? seqs[head] : nextSeq);
     log(
       `spool: the master already has seq ${lastSeq} for this machine but this worker's counter ` +
@@ -307,7 +401,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     const newSizes: number[] = [];
     for (let i = head; i < seqs.length; i++) {
       const seq = seqs[i] + offset;
-      const line = JSON.stringify({ ...JSON.parse(lines[i]), seq });
+      const line = JSON.stringify({ ...JSON.parse(lines[i]!), seq });
       newSeqs.push(seq);
       newLines.push(line);
       newSizes.push(encoder.encode(line).length + 1);
@@ -315,14 +409,17 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     seqs = newSeqs;
     lines = newLines;
     sizes = newSizes;
-    head = 0;
-    pendingBytes = sizes.reduce((a, b) => a + b, 0);
+    persisted = newSeqs.map(() => false);
+    keepOnly(seqs.map((_, i) => i));
     nextSeq = Math.max(lastSeq + 1, nextSeq + offset);
     // Rewrite the disk copy: new segment first, then the state (acked covers every old seq),
     // then the old segments go. A crash in between at worst replays samples twice.
     await closeActive(false);
     const old = segments.splice(0, segments.length);
-    for (let i = 0; i < seqs.length; i++) await writeLine(seqs[i], encoder.encode(lines[i] + "\n"));
+    for (let i = 0; i < seqs.length; i++) {
+      persisted[i] = await writeLine(seqs[i], encoder.encode(lines[i] + "\n"));
+    }
+    evict();
     acked = lastSeq;
     try {
       if (active) await active.file.syncData();
@@ -346,6 +443,9 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     get dropped() {
       return dropped;
     },
+    get memoryBytes() {
+      return memoryBytes;
+    },
     append(sample) {
       return serial(async () => {
         const seq = nextSeq++;
@@ -356,8 +456,13 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         seqs.push(seq);
         lines.push(line);
         sizes.push(bytes.length);
+        persisted.push(false);
         pendingBytes += bytes.length;
-        await writeLine(seq, bytes);
+        memoryBytes += bytes.length;
+        const index = seqs.length - 1;
+        const written = await writeLine(seq, bytes);
+        if (seqs[index] === seq) persisted[index] = written; // not dropped meanwhile
+        evict();
         if (dropEpisode > 0) await deleteReleased();
         return seq;
       });
@@ -368,38 +473,57 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     rebase(lastSeq) {
       return serial(() => nextSeq <= lastSeq ? renumber(lastSeq) : release(lastSeq));
     },
-    removeInvalid(isValid) {
-      return serial(() => {
+    removeInvalid(isValid, limit) {
+      return serial(async () => {
+        const end = Math.min(seqs.length, head + limit);
+        await hydrate(head, end);
         const keep: number[] = [];
         for (let i = head; i < seqs.length; i++) {
-          let valid = false;
-          try {
-            valid = isValid(JSON.parse(lines[i]));
-          } catch { /* unparsable: invalid */ }
+          let valid = true;
+          if (i < end) {
+            try {
+              valid = isValid(JSON.parse(lines[i]!));
+            } catch {
+              valid = false;
+            }
+          }
           if (valid) keep.push(i);
         }
         const removed = seqs.length - head - keep.length;
-        if (removed > 0) {
-          seqs = keep.map((i) => seqs[i]);
-          lines = keep.map((i) => lines[i]);
-          sizes = keep.map((i) => sizes[i]);
-          head = 0;
-          pendingBytes = sizes.reduce((a, b) => a + b, 0);
-        }
-        return Promise.resolve(removed);
+        if (removed > 0) keepOnly(keep);
+        evict();
+        return removed;
       });
     },
     batchAfter(afterSeq, maxCount, maxBytes) {
-      const start = firstIndexAfter(afterSeq);
-      if (start >= seqs.length) return undefined;
-      let end = start;
-      let bytes = 0;
-      while (end < seqs.length && end - start < maxCount) {
-        if (end > start && bytes + sizes[end] > maxBytes) break;
-        bytes += sizes[end];
-        end++;
-      }
-      return { lines: lines.slice(start, end), firstSeq: seqs[start], lastSeq: seqs[end - 1] };
+      return serial(async () => {
+        for (let attempt = 0; attempt < 10; attempt++) {
+          const start = firstIndexAfter(afterSeq);
+          if (start >= seqs.length) return undefined;
+          let end = start;
+          let bytes = 0;
+          let complete = true;
+          while (end < seqs.length && end - start < maxCount) {
+            if (end > start && bytes + sizes[end] > maxBytes) break;
+            bytes += sizes[end];
+            if (lines[end] === undefined) complete = false;
+            end++;
+          }
+          if (!complete) {
+            await hydrate(start, end);
+            continue; // hydrate may have dropped lost samples: measure again
+          }
+          return {
+            lines: lines.slice(start, end) as string[],
+            firstSeq: seqs[start],
+            lastSeq: seqs[end - 1],
+          };
+        }
+        return undefined;
+      });
+    },
+    hasAfter(afterSeq) {
+      return seqs.length > head && seqs[seqs.length - 1] > afterSeq;
     },
     flush() {
       return serial(flushNow);

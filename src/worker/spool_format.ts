@@ -26,13 +26,16 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** What a spool directory held: the state file and the readable samples of every segment. */
+/**
+ * What a spool directory held: the state file, and the seq and size (bytes with its newline) of
+ * every readable sample. The samples themselves stay on disk until they are sent.
+ */
 export interface RecoveredSpool {
   nextSeq: number;
   acked: number;
   segments: Segment[];
   seqs: number[];
-  lines: string[];
+  sizes: number[];
 }
 
 /**
@@ -82,6 +85,19 @@ export function parseSegment(
   return { seqs, lines, skipped, maxSeq };
 }
 
+/** The samples of one segment file, by seq (an empty map when the file is gone). */
+export async function readSegmentLines(path: string): Promise<Map<number, string>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    throw error;
+  }
+  const parsed = parseSegment(text, -1);
+  return new Map(parsed.seqs.map((seq, i) => [seq, parsed.lines[i]]));
+}
+
 /** Pure: parses `state.json`. Throws SyntaxError on anything but the expected shape. */
 export function parseSpoolState(text: string): { nextSeq: number; acked: number } {
   const value = JSON.parse(text);
@@ -115,7 +131,7 @@ export async function recoverSpool(
   names.sort();
   const segments: Segment[] = [];
   const seqs: number[] = [];
-  const lines: string[] = [];
+  const sizes: number[] = [];
   for (const name of names) {
     const path = join(dir, name);
     const text = await Deno.readTextFile(path);
@@ -125,7 +141,7 @@ export async function recoverSpool(
     }
     nextSeq = Math.max(nextSeq, parsed.maxSeq + 1);
     seqs.push(...parsed.seqs);
-    lines.push(...parsed.lines);
+    for (const line of parsed.lines) sizes.push(encoder.encode(line).length + 1);
     const firstSeq = Number(SEGMENT_RE.exec(name)![1]);
     segments.push({
       path,
@@ -134,5 +150,5 @@ export async function recoverSpool(
       bytes: encoder.encode(text).length,
     });
   }
-  return { nextSeq, acked, segments, seqs, lines };
+  return { nextSeq, acked, segments, seqs, sizes };
 }

@@ -8,8 +8,9 @@ function sample(ts: number, padding = 0): UnnumberedSample {
   return { ts, machineId: "m1", hostname: "x".repeat(Math.max(1, padding)) };
 }
 
-function seqsOf(spool: Spool): number[] {
-  return spool.batchAfter(-1, 1e9, 1e12)?.lines.map((line) => JSON.parse(line).seq) ?? [];
+async function seqsOf(spool: Spool): Promise<number[]> {
+  const batch = await spool.batchAfter(-1, 1e9, 1e12);
+  return batch?.lines.map((line) => JSON.parse(line).seq) ?? [];
 }
 
 function isValidSample(value: unknown): boolean {
@@ -34,11 +35,11 @@ Deno.test("spool numbers samples from 0 and keeps them until acknowledged", asyn
   const dir = await Deno.makeTempDir();
   const spool = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
   for (let i = 0; i < 5; i++) assert.equal(await spool.append(sample(1000 + i)), i);
-  assert.deepEqual(seqsOf(spool), [0, 1, 2, 3, 4]);
-  const line = JSON.parse(spool.batchAfter(-1, 1, 1e9)!.lines[0]);
+  assert.deepEqual(await seqsOf(spool), [0, 1, 2, 3, 4]);
+  const line = JSON.parse((await spool.batchAfter(-1, 1, 1e9))!.lines[0]);
   assert.deepEqual(line, { ts: 1000, seq: 0, machineId: "m1", hostname: "x" });
   await spool.ack(2);
-  assert.deepEqual(seqsOf(spool), [3, 4]);
+  assert.deepEqual(await seqsOf(spool), [3, 4]);
   assert.equal(spool.pendingCount, 2);
   await spool.close();
   await Deno.remove(dir, { recursive: true });
@@ -48,12 +49,12 @@ Deno.test("spool batchAfter() respects the count and byte limits but returns at 
   const dir = await Deno.makeTempDir();
   const spool = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
   for (let i = 0; i < 10; i++) await spool.append(sample(i, 100));
-  const byCount = spool.batchAfter(3, 4, 1e9)!;
+  const byCount = (await spool.batchAfter(3, 4, 1e9))!;
   assert.deepEqual([byCount.firstSeq, byCount.lastSeq, byCount.lines.length], [4, 7, 4]);
-  const bySize = spool.batchAfter(-1, 100, 300)!;
+  const bySize = (await spool.batchAfter(-1, 100, 300))!;
   assert.equal(bySize.lines.length, 2);
-  assert.equal(spool.batchAfter(0, 100, 1)!.lines.length, 1);
-  assert.equal(spool.batchAfter(9, 100, 1e9), undefined);
+  assert.equal((await spool.batchAfter(0, 100, 1))!.lines.length, 1);
+  assert.equal(await spool.batchAfter(9, 100, 1e9), undefined);
   await spool.close();
   await Deno.remove(dir, { recursive: true });
 });
@@ -65,11 +66,11 @@ Deno.test("a reopened spool replays what it held and keeps numbering", async () 
   await first.ack(1);
   // No close(): as after SIGKILL, only what was written is there.
   const second = await openSpool({ dir, maxBytes: 1 << 20, log: () => {}, isValidSample });
-  assert.deepEqual(seqsOf(second), [0, 1, 2, 3, 4, 5]); // acks are the master's to repeat
+  assert.deepEqual(await seqsOf(second), [0, 1, 2, 3, 4, 5]); // acks are the master's to repeat
   assert.equal(second.nextSeq, 6);
   assert.equal(await second.append(sample(6)), 6);
   await second.rebase(3);
-  assert.deepEqual(seqsOf(second), [4, 5, 6]);
+  assert.deepEqual(await seqsOf(second), [4, 5, 6]);
   await second.close();
   first.close().catch(() => {});
   await Deno.remove(dir, { recursive: true });
@@ -98,7 +99,7 @@ Deno.test("a full spool drops the oldest samples, counts them, logs once and sta
     await spool.append(sample(i, 100));
     assert.ok(await dirBytes(dir) <= maxBytes, `after ${i}: ${await dirBytes(dir)} bytes on disk`);
   }
-  const held = seqsOf(spool);
+  const held = await seqsOf(spool);
   assert.equal(held.at(-1), 199);
   assert.equal(spool.dropped, 200 - held.length);
   assert.ok(spool.dropped > 100);
@@ -118,13 +119,13 @@ Deno.test("spool skips a torn last line after a crash and logs it", async () => 
   await Deno.writeTextFile(join(dir, name), '{"ts":3,"seq":3,"machi', { append: true });
   const logs: string[] = [];
   const reopened = await openSpool({ dir, maxBytes: 1 << 20, log: (m) => logs.push(m) });
-  assert.deepEqual(seqsOf(reopened), [0, 1, 2]);
+  assert.deepEqual(await seqsOf(reopened), [0, 1, 2]);
   assert.match(logs.join("\n"), /skipped 1 unreadable line/);
   // New samples go to a new segment, never after the torn line.
   assert.equal(await reopened.append(sample(3)), 3);
   await reopened.close();
   const again = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
-  assert.deepEqual(seqsOf(again), [0, 1, 2, 3]);
+  assert.deepEqual(await seqsOf(again), [0, 1, 2, 3]);
   await again.close();
   spool.close().catch(() => {});
   await Deno.remove(dir, { recursive: true });
@@ -158,12 +159,12 @@ Deno.test("spool renumbers after the master's lastSeq when its own counter is be
   const spool = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
   for (let i = 0; i < 3; i++) await spool.append(sample(i));
   await spool.rebase(100);
-  assert.deepEqual(seqsOf(spool), [101, 102, 103]);
-  assert.equal(JSON.parse(spool.batchAfter(-1, 1, 1e9)!.lines[0]).ts, 0);
+  assert.deepEqual(await seqsOf(spool), [101, 102, 103]);
+  assert.equal(JSON.parse((await spool.batchAfter(-1, 1, 1e9))!.lines[0]).ts, 0);
   assert.equal(await spool.append(sample(3)), 104);
   await spool.close();
   const reopened = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
-  assert.deepEqual(seqsOf(reopened), [101, 102, 103, 104]);
+  assert.deepEqual(await seqsOf(reopened), [101, 102, 103, 104]);
   await reopened.close();
   await Deno.remove(dir, { recursive: true });
 });
@@ -182,7 +183,7 @@ Deno.test("spool keeps samples in memory when the disk fails, and says so once",
   await Deno.remove(dir, { recursive: true });
   await Deno.writeTextFile(dir, "");
   for (let i = 1; i < 30; i++) await spool.append(sample(i, 60));
-  assert.deepEqual(seqsOf(spool), Array.from({ length: 30 }, (_, i) => i));
+  assert.deepEqual(await seqsOf(spool), Array.from({ length: 30 }, (_, i) => i));
   assert.equal(logs.filter((m) => m.includes("in memory only")).length, 1, logs.join("\n"));
   await spool.close();
   await Deno.remove(dir);
@@ -191,5 +192,58 @@ Deno.test("spool keeps samples in memory when the disk fails, and says so once",
 Deno.test("openSpool() rejects a cap below the minimum", async () => {
   const dir = await Deno.makeTempDir();
   await assert.rejects(() => openSpool({ dir, maxBytes: 100 }), RangeError);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("spool keeps only memoryMaxBytes of samples in memory and reads older ones back from disk", async () => {
+  const dir = await Deno.makeTempDir();
+  const spool = await openSpool({
+    dir,
+    maxBytes: 1 << 20,
+    memoryMaxBytes: 2048,
+    segmentBytes: 4096,
+    log: () => {},
+  });
+  for (let i = 0; i < 100; i++) await spool.append(sample(i, 100));
+  assert.ok(spool.memoryBytes <= 2048, `${spool.memoryBytes} bytes in memory`);
+  assert.equal(spool.pendingCount, 100);
+  const all = await seqsOf(spool);
+  assert.deepEqual(all, Array.from({ length: 100 }, (_, i) => i));
+  const batch = (await spool.batchAfter(9, 5, 1e9))!;
+  assert.deepEqual(batch.lines.map((line) => JSON.parse(line).ts), [10, 11, 12, 13, 14]);
+  await spool.ack(49);
+  assert.deepEqual((await seqsOf(spool))[0], 50);
+  await spool.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a reopened spool holds its backlog on disk, not in memory, until it is sent", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
+  for (let i = 0; i < 50; i++) await first.append(sample(i, 100));
+  await first.close();
+  const second = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
+  assert.equal(second.pendingCount, 50);
+  assert.equal(second.memoryBytes, 0);
+  assert.ok(second.hasAfter(48) && !second.hasAfter(49));
+  assert.deepEqual(await seqsOf(second), Array.from({ length: 50 }, (_, i) => i));
+  await second.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("spool drops and counts samples whose segment vanished, with a log line", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await openSpool({ dir, maxBytes: 1 << 20, segmentBytes: 1024, log: () => {} });
+  for (let i = 0; i < 30; i++) await first.append(sample(i, 100));
+  await first.close();
+  const logs: string[] = [];
+  const second = await openSpool({ dir, maxBytes: 1 << 20, log: (m) => logs.push(m) });
+  const [oldest] = await segmentFiles(dir);
+  await Deno.remove(join(dir, oldest));
+  const seqs = await seqsOf(second);
+  assert.ok(seqs.length > 0 && seqs.length < 30);
+  assert.equal(second.dropped, 30 - seqs.length);
+  assert.match(logs.join("\n"), /samples are gone/);
+  await second.close();
   await Deno.remove(dir, { recursive: true });
 });
