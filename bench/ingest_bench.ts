@@ -205,6 +205,14 @@ async function liveFleet(): Promise<void> {
     progress(`live: ${LIVE_WORKERS} machines connected in ${fmt(connectSeconds, 1)} s, measuring`);
     await sleep(5000); // let the catch-up after connecting settle
     measureFrom = Date.now();
+    // This process's event-loop lag: when it is high, the machine (not the master) is slow.
+    const lags: number[] = [];
+    let expected = performance.now() + 10;
+    const lagTimer = setInterval(() => {
+      const now = performance.now();
+      lags.push(now - expected);
+      expected = now + 10;
+    }, 10);
     const cpu0 = await cpuSecondsOf(master.pid);
     const flush0 = await flushStats(master.httpUrl, master.accessToken);
     let peakRss = 0;
@@ -215,6 +223,8 @@ async function liveFleet(): Promise<void> {
     }
     const seconds = (performance.now() - t0) / 1000;
     measureTo = measureFrom + seconds * 1000;
+    clearInterval(lagTimer);
+    const sortedLags = Float64Array.from(lags).sort();
     const cpu = (await cpuSecondsOf(master.pid)) - cpu0;
     const flush1 = await flushStats(master.httpUrl, master.accessToken);
     const { hwm } = await memoryOf(master.pid);
@@ -238,6 +248,11 @@ async function liveFleet(): Promise<void> {
       value: `${fmt(p99, 1)} ms`,
       target: "< 200 ms",
       ok: p99 < 200,
+    });
+    rows.push({
+      metric: "simulator event-loop lag p99 / max (CPU starvation of the measuring side)",
+      value: `${fmt(percentile(sortedLags, 99), 1)} / ${fmt(sortedLags.at(-1) ?? NaN, 1)} ms`,
+      target: "",
     });
     rows.push({
       metric: "sample time → ack, max",
