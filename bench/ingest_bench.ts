@@ -207,11 +207,11 @@ async function liveFleet(): Promise<void> {
     measureFrom = Date.now();
     // This process's event-loop lag: when it is high, the machine (not the master) is slow.
     const lags: number[] = [];
-    let expected = performance.now() + 10;
+    let due = performance.now() + 10;
     const lagTimer = setInterval(() => {
       const now = performance.now();
-      lags.push(now - expected);
-      expected = now + 10;
+      lags.push(now - due);
+      due = now + 10;
     }, 10);
     const cpu0 = await cpuSecondsOf(master.pid);
     const flush0 = await flushStats(master.httpUrl, master.accessToken);
