@@ -122,7 +122,11 @@ export function openStore(options: StoreOptions): SqliteStore {
     },
     listMachines: () => [...open().machines.values()].map((s) => ({ ...s.row })),
     touchMachines: (lastSeen) => touchMachines(open(), lastSeen),
-    write: (rows) => writeRows(open(), rows),
+    write(rows) {
+      const acks = writeRows(open(), rows);
+      checkpointer?.poke();
+      return acks;
+    },
     latestSamples() {
       const out = new Map();
       for (const state of open().machines.values()) {

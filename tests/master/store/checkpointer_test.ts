@@ -62,3 +62,14 @@ Deno.test("store.checkpoint() empties the WAL while the background checkpointer 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("closing a store waits for a running background checkpoint, leaving no files behind", async () => {
+  const { tempStore, rowOf, simpleSample } = await import("./store_fixtures.ts");
+  const t0 = Date.UTC(2026, 0, 15);
+  for (let round = 0; round < 10; round++) {
+    const { store, dir } = await tempStore(() => t0);
+    for (let i = 0; i < 20; i++) store.write([rowOf(simpleSample("m", t0 + i * 1000, i, i))]);
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
