@@ -13,6 +13,8 @@ import { SPARK_WINDOW_MS, statusOf, uptimeNow } from "./state.js";
 /** Row height in CSS pixels; must match `.ft-row` in style.css. */
 export const ROW_HEIGHT = 44;
 const OVERSCAN = 6;
+/** Most sparklines drawn in one frame (a fast scroll brings a whole new screenful). */
+const SPARKS_PER_FRAME = 24;
 
 /**
  * @typedef {import("./state.js").MachineView} MachineView
@@ -61,6 +63,8 @@ export function createFleetTable(container, opts) {
   let sortKey = "name";
   let sortDir = 1;
   let colors = readColors();
+  let sparkBudget = 0;
+  let sparksPending = false;
 
   const headerCells = COLUMNS.map(([key, label, cls]) => {
     const cell = h("div", { role: "columnheader", class: `ft-cell ${cls}` });
@@ -228,6 +232,11 @@ export function createFleetTable(container, opts) {
     setText(row.uptime, fmtDuration(uptimeNow(m, now)));
     row.el.setAttribute("aria-rowindex", String(row.index + 2));
     if (row.version !== m.version) {
+      if (sparkBudget <= 0) {
+        sparksPending = true; // drawn in the next frame: no frame draws more than a screenful
+        return;
+      }
+      sparkBudget--;
       row.version = m.version;
       drawSparkline(row.spark, m.sparkT, m.sparkV, now, SPARK_WINDOW_MS, colors);
     }
@@ -236,6 +245,8 @@ export function createFleetTable(container, opts) {
   function render() {
     cancelAnimationFrame(frame);
     frame = 0;
+    sparkBudget = SPARKS_PER_FRAME;
+    sparksPending = false;
     const top = body.getBoundingClientRect().top;
     const first = Math.max(0, Math.floor(-top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(views.length, Math.ceil((innerHeight - top) / ROW_HEIGHT) + OVERSCAN);
@@ -282,6 +293,7 @@ export function createFleetTable(container, opts) {
       if (r && document.activeElement !== r.el) r.el.focus({ preventScroll: true });
     }
     opts.onVisible(views.slice(first, last));
+    if (sparksPending) schedule();
   }
 
   function schedule() {
