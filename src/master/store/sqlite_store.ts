@@ -41,6 +41,8 @@ export interface StoreOptions {
 
 /** The SQLite store, with `querySeries` accepting a forced `tier`. */
 export interface SqliteStore extends Store {
+  /** As in Store, with an optional row limit for this call (see retainInSlices). */
+  applyRetention(now: number, maxRows?: number): number;
   querySeries(machineId: string, query: SeriesQueryWithTier): ReturnType<Store["querySeries"]>;
   /** Writes the whole WAL back into the database file and empties it (for measuring size). */
   checkpoint(): void;
@@ -141,12 +143,12 @@ export function openStore(options: StoreOptions): SqliteStore {
     openAnomaly: (event) => openAnomaly(open(), event),
     updateAnomaly: (id, patch) => updateAnomaly(open(), id, patch),
     listAnomalies: (query) => listAnomalies(open(), query),
-    applyRetention(now) {
+    applyRetention(now, maxRows?: number) {
       const c = open();
       inTransaction(c, () => {
         for (const state of closeIdleMinutes(c, c.now())) persistMachine(c, state);
       });
-      return applyRetention(c, now);
+      return applyRetention(c, now, maxRows);
     },
     checkpoint() {
       const stmt = open().db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -140,3 +140,34 @@ Deno.test("openStore() rejects a retention that is not a positive duration", () 
     /raw tier/,
   );
 });
+
+Deno.test("retainInSlices() deletes everything due in slices, yielding between them", async () => {
+  const { retainInSlices } = await import("../../../src/master/store/retention.ts");
+  const { store, dir, path, now } = await filled();
+  try {
+    const calls: number[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const spy = {
+      applyRetention(t: number, maxRows?: number) {
+        const n = store.applyRetention(t, maxRows);
+        calls.push(n);
+        return n;
+      },
+    };
+    const deleted = await retainInSlices(spy, now, { sliceRows: 300 });
+    clearInterval(timer);
+    assert.ok(calls.length > 3, `${calls.length} slices`);
+    assert.ok(calls.slice(0, -1).every((n) => n === 300));
+    assert.equal(deleted, calls.reduce((a, b) => a + b));
+    assert.ok(ticks > 0, "the event loop ran between slices");
+    assert.equal(
+      times(path, `SELECT ts AS t FROM raw WHERE ts < ${now - RETENTION.raw}`).length,
+      0,
+    );
+    assert.equal(await retainInSlices(store, now), 0);
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
