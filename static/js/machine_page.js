@@ -119,12 +119,10 @@ export function chartSpecs(keys, perCore) {
     { key: "pressure.io.full10", label: "io full" },
   ]);
   add("temp", "Temperatures", "celsius", perDevice("temp", [["celsius", ""]]));
-  add("score", "Anomaly score", "ratio", [{
-    key: "anomaly.score",
-    label: "score",
-    width: 2,
-    fill: true,
-  }], [0, 1]);
+  add("score", "Anomaly score", "ratio", [{ key: "anomaly.score", label: "score", width: 2 }], [
+    0,
+    1,
+  ]);
   return specs;
 }
 
