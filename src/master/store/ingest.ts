@@ -350,12 +350,12 @@ function writeRow(
     throw new TypeError(`Cannot store a sample of ${row.machineId} without receivedAt`);
   }
   const state = machineFor(ctx, row);
+  if (s.seq <= state.row.lastSeq && isStored(ctx, state.idx, row)) return;
   const values = valuesOf(ctx, state, row);
   const layout = state.layout;
   const w = ctx.writer;
   w.reset();
   for (let i = 0; i < values.length; i++) w.push(values[i]);
-  if (s.seq <= state.row.lastSeq && isStored(ctx, state.idx, row)) return;
   const flags = (row.clockSkewed ? 1 : 0) | (row.verdict?.anomalous ? 2 : 0);
   const inserted = ctx.st.insertRaw.run(
     state.idx,
