@@ -10,6 +10,11 @@
  *    fast as the CPU goes) of normal traffic per machine; events per machine per day.
  * 3. Cost: CPU time per observed sample (refit steps included) and of a whole refit.
  *
+ * 4. Real load (only with GRIDMON_BENCH_STRESS=1, about 11 minutes): `gridmon worker --print`
+ *    on this machine feeds the detector; after a 4-minute baseline, stress-ng saturates the CPU,
+ *    holds 4 GiB of memory and writes to disk, 45 s each with 90 s pauses. No network flood:
+ *    the worker leaves out loopback and there is no second machine to flood from here.
+ *
  * Knobs: GRIDMON_BENCH_MACHINES (default 12), GRIDMON_BENCH_DAY_MACHINES (default 6).
  */
 import process from "node:process";
@@ -141,26 +146,105 @@ console.log(
     `(target ≤ 1); ${anomalousSamples} single anomalous samples ` +
     `(${((100 * anomalousSamples) / (DAY_MACHINES * DAY_S)).toFixed(3)}%).`,
 );
-callCpu.sort((a, b) => a - b);
-const pct = (q: number) => callCpu[Math.min(callCpu.length - 1, Math.floor(q * callCpu.length))];
-console.log(
-  `\nCost (CPU time of this process, so other load on the machine does not count): ` +
-    `observe() per sample p50 ${(pct(0.5) * 1000).toFixed(0)} µs, p99 ${
-      (pct(0.99) * 1000).toFixed(0)
-    } µs, max ${callCpu.at(-1)!.toFixed(2)} ms, mean ${
-      ((callCpu.reduce((a, b) => a + b, 0) / callCpu.length) * 1000).toFixed(0)
-    } µs (refits run in steps inside these calls). ` +
-    `A whole refit at once (3,600-row window, 100 trees × 256, 1,024 calibration rows): median ${
-      median(wholeRefitCpu).toFixed(1)
-    } ms; the first fit after warm-up (120 rows, at once) median ${
-      median(firstFitCpu).toFixed(1)
-    } ms.`,
-);
-console.log(
-  "\nNot measured here: real load from stress-ng on this machine (see the report).",
-);
+if (callCpu.length > 0) printCost();
+
+if (Deno.env.get("GRIDMON_BENCH_STRESS") === "1") {
+  await realLoad();
+} else {
+  console.log("\nReal load with stress-ng: skipped (set GRIDMON_BENCH_STRESS=1, ~11 minutes).");
+}
+
+/** Real samples from this machine under stress-ng; prints one table row per stress kind. */
+async function realLoad(): Promise<void> {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const worker = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, "worker", "--print"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const detector = new MachineDetector("local");
+  const opened: { start: number; ts: number; reason: string }[] = [];
+  let samples = 0;
+  const reading = (async () => {
+    let buffer = "";
+    for await (const chunk of worker.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.trim() === "") continue;
+        const sample = JSON.parse(line);
+        const { transition } = detector.observe(sample);
+        samples++;
+        if (transition?.kind === "opened") {
+          opened.push({
+            start: transition.event.start,
+            ts: sample.ts,
+            reason: transition.event.reason,
+          });
+        }
+      }
+    }
+  })();
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const stresses: [string, string[]][] = [
+    ["cpu", ["--cpu", "2"]],
+    ["memory", ["--vm", "1", "--vm-bytes", "4G", "--vm-keep"]],
+    ["disk write", ["--hdd", "1", "--hdd-bytes", "1G", "--temp-path", "/tmp"]],
+  ];
+  const windows: { kind: string; start: number; end: number }[] = [];
+  await sleep(240_000);
+  for (const [kind, args] of stresses) {
+    const start = Date.now();
+    await new Deno.Command("stress-ng", {
+      args: [...args, "--timeout", "45s", "--quiet"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    windows.push({ kind, start, end: Date.now() });
+    await sleep(90_000);
+  }
+  worker.kill("SIGTERM");
+  await reading.catch(() => {});
+  console.log(`\nReal load on this machine (${samples} samples from gridmon worker --print):\n`);
+  console.log("| stress-ng | detected | time to detect s | reason |");
+  console.log("|---|---|---|---|");
+  for (const w of windows) {
+    const hit = opened.find((e) => e.start >= w.start - 2000 && e.start < w.end);
+    console.log(
+      `| ${w.kind} | ${hit ? "yes" : "no"} | ${
+        hit ? Math.max(0, (hit.ts - w.start) / 1000).toFixed(0) : "-"
+      } | ${hit?.reason ?? "-"} |`,
+    );
+  }
+  const stray = opened.filter((e) =>
+    !windows.some((w) => e.start >= w.start - 2000 && e.start < w.end + 60_000)
+  );
+  console.log(
+    `\nEvents outside the stress windows (other load on this shared machine): ${stray.length}`,
+  );
+}
 
 function cpuMs(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
+}
+
+function printCost(): void {
+  callCpu.sort((a, b) => a - b);
+  const pct = (q: number) => callCpu[Math.min(callCpu.length - 1, Math.floor(q * callCpu.length))];
+  console.log(
+    `\nCost (CPU time of this process, so other load on the machine does not count): ` +
+      `observe() per sample p50 ${(pct(0.5) * 1000).toFixed(0)} µs, p99 ${
+        (pct(0.99) * 1000).toFixed(0)
+      } µs, max ${callCpu.at(-1)!.toFixed(2)} ms, mean ${
+        ((callCpu.reduce((a, b) => a + b, 0) / callCpu.length) * 1000).toFixed(0)
+      } µs (refits run in steps inside these calls). ` +
+      `A whole refit at once (3,600-row window, 100 trees × 256, 1,024 calibration rows): median ${
+        median(wholeRefitCpu).toFixed(1)
+      } ms; the first fit after warm-up (120 rows, at once) median ${
+        median(firstFitCpu).toFixed(1)
+      } ms.`,
+  );
 }
