@@ -54,3 +54,33 @@ Deno.test("gridmon simulate streams a finished span to a master and exits 0", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("gridmon simulate stops cleanly on SIGTERM and reports what was acknowledged", async () => {
+  const master = startFakeMaster({ token: "cli-token-2" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        MAIN,
+        "simulate",
+        `--master=${master.url}`,
+        "--token=cli-token-2",
+        "--workers=3",
+        "--interval=100ms",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const samples = () => [...master.machines.values()].reduce((n, m) => n + m.samples.size, 0);
+    while (samples() < 9) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGTERM");
+    const output = await child.output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    assert.match(stdout, /simulate: done, 0\/3 connected, \d+ samples acknowledged/);
+  } finally {
+    await master.close();
+  }
+});
