@@ -139,7 +139,7 @@ export class IsolationForest {
     for (let start = 0; start < nRows; start += BLOCK) {
       const count = Math.min(BLOCK, nRows - start);
       binRows(data, start * nF, count, nF, ranks, bins);
-      this.#sumBlock(bins, count, ranks.rank, out, start);
+      this.#sumBlock(bins, count, ranks.node, out, start);
     }
     for (let r = 0; r < nRows; r++) out[r] = Math.pow(2, out[r] * this.#scale);
     return out;
@@ -153,11 +153,11 @@ export class IsolationForest {
   #sumBlock(
     bins: Int32Array,
     count: number,
-    rank: Int32Array,
+    node: Int32Array,
     out: Float64Array,
     outStart: number,
   ) {
-    const feature = this.#feature, leafValue = this.#leafValue;
+    const leafValue = this.#leafValue;
     const internal = this.#internal, leaves = this.#leaves, depth = this.depth;
     const nF = this.nFeatures;
     for (let t = 0; t < this.trees; t++) {
@@ -169,16 +169,22 @@ export class IsolationForest {
         const o4 = o3 + nF, o5 = o4 + nF, o6 = o5 + nF, o7 = o6 + nF;
         let a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
         for (let level = 0; level < depth; level++) {
-          const ka = base + a, kb = base + b, kc = base + c, kd = base + d;
-          const ke = base + e, kf = base + f, kg = base + g, kh = base + h;
-          a = 2 * a + 1 + ((rank[ka] - bins[o0 + feature[ka]]) >>> 31);
-          b = 2 * b + 1 + ((rank[kb] - bins[o1 + feature[kb]]) >>> 31);
-          c = 2 * c + 1 + ((rank[kc] - bins[o2 + feature[kc]]) >>> 31);
-          d = 2 * d + 1 + ((rank[kd] - bins[o3 + feature[kd]]) >>> 31);
-          e = 2 * e + 1 + ((rank[ke] - bins[o4 + feature[ke]]) >>> 31);
-          f = 2 * f + 1 + ((rank[kf] - bins[o5 + feature[kf]]) >>> 31);
-          g = 2 * g + 1 + ((rank[kg] - bins[o6 + feature[kg]]) >>> 31);
-          h = 2 * h + 1 + ((rank[kh] - bins[o7 + feature[kh]]) >>> 31);
+          const ka = (base + a) << 1;
+          const kb = (base + b) << 1;
+          const kc = (base + c) << 1;
+          const kd = (base + d) << 1;
+          const ke = (base + e) << 1;
+          const kf = (base + f) << 1;
+          const kg = (base + g) << 1;
+          const kh = (base + h) << 1;
+          a = 2 * a + 1 + ((node[ka + 1] - bins[o0 + node[ka]]) >>> 31);
+          b = 2 * b + 1 + ((node[kb + 1] - bins[o1 + node[kb]]) >>> 31);
+          c = 2 * c + 1 + ((node[kc + 1] - bins[o2 + node[kc]]) >>> 31);
+          d = 2 * d + 1 + ((node[kd + 1] - bins[o3 + node[kd]]) >>> 31);
+          e = 2 * e + 1 + ((node[ke + 1] - bins[o4 + node[ke]]) >>> 31);
+          f = 2 * f + 1 + ((node[kf + 1] - bins[o5 + node[kf]]) >>> 31);
+          g = 2 * g + 1 + ((node[kg + 1] - bins[o6 + node[kg]]) >>> 31);
+          h = 2 * h + 1 + ((node[kh + 1] - bins[o7 + node[kh]]) >>> 31);
         }
         const o = outStart + r;
         out[o] += leafValue[leafBase + a];
@@ -192,12 +198,12 @@ export class IsolationForest {
       }
       for (; r < count; r++) {
         const offset = r * nF;
-        let node = 0;
+        let at = 0;
         for (let level = 0; level < depth; level++) {
-          const k = base + node;
-          node = 2 * node + 1 + ((rank[k] - bins[offset + feature[k]]) >>> 31);
+          const k = (base + at) << 1;
+          at = 2 * at + 1 + ((node[k + 1] - bins[offset + node[k]]) >>> 31);
         }
-        out[outStart + r] += leafValue[leafBase + node];
+        out[outStart + r] += leafValue[leafBase + at];
       }
     }
   }
@@ -242,7 +248,12 @@ export class IsolationForest {
       const f = feature[k];
       rank[k] = lowerBound(cuts, cutStart[f], cutStart[f + 1], threshold[k]) - cutStart[f];
     }
-    this.#ranks = { cuts, cutStart, rank, ...bucketCuts(cuts, cutStart) };
+    const node = new Int32Array(2 * rank.length);
+    for (let k = 0; k < rank.length; k++) {
+      node[2 * k] = feature[k];
+      node[2 * k + 1] = rank[k];
+    }
+    this.#ranks = { cuts, cutStart, node, ...bucketCuts(cuts, cutStart) };
     return this.#ranks;
   }
 
@@ -357,7 +368,8 @@ function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number 
 interface Cuts {
   cuts: Float64Array;
   cutStart: Int32Array;
-  rank: Int32Array;
+  /** Per node, its feature and its threshold's rank side by side: one cache line serves both. */
+  node: Int32Array;
   gridLow: Float64Array;
   gridScale: Float64Array;
   /** Offset of each feature's buckets in `bucket`; a feature with G buckets has G + 1 entries. */
