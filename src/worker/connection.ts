@@ -34,6 +34,8 @@ export interface ConnectionOptions {
   minFrameGapMs?: number;
   /** Most samples sent and not yet acknowledged (default 4 full frames). */
   maxInFlight?: number;
+  /** How long close() waits for the acks of samples in flight (default 1 s). */
+  drainMs?: number;
   /**
    * Called when the master rejected a frame (close 4002 or 4003), before reconnecting: a sample
    * the master cannot accept would otherwise be resent forever.
@@ -97,6 +99,9 @@ export function startConnection(options: ConnectionOptions): Connection {
   let pumpTimer: ReturnType<typeof setTimeout> | undefined;
   /** A batch is being read from the spool. */
   let pumping = false;
+  /** Set by close(): no more frames go out. */
+  let draining = false;
+  let onAcked: (() => void) | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let welcomeTimer: ReturnType<typeof setTimeout> | undefined;
   let lastError = "";
@@ -229,6 +234,7 @@ export function startConnection(options: ConnectionOptions): Connection {
     if (!welcomed) return;
     if (frame.seq > ackedUpTo) {
       ackedUpTo = frame.seq;
+      onAcked?.();
       backoff.reset(); // the whole path works: the next outage starts with short delays
       spool.ack(frame.seq).then(
         () => pump(),
@@ -240,7 +246,7 @@ export function startConnection(options: ConnectionOptions): Connection {
   /** Sends the next batch when the link, the frame pacing and the in-flight window allow. */
   function pump(): void {
     const ws = socket;
-    if (!ws || !welcomed || pumping || pumpTimer !== undefined) return;
+    if (!ws || !welcomed || draining || pumping || pumpTimer !== undefined) return;
     if (ws.readyState !== WebSocket.OPEN || !spool.hasAfter(sentUpTo)) return;
     if (sentUpTo - ackedUpTo >= maxInFlight) return; // the next ack calls pump()
     const wait = Math.max(
@@ -259,7 +265,8 @@ export function startConnection(options: ConnectionOptions): Connection {
     spool.batchAfter(sentUpTo, room, maxBatchBytes).then((batch) => {
       pumping = false;
       // The link may have changed while the spool read from disk.
-      if (!batch || socket !== ws || !welcomed || ws.readyState !== WebSocket.OPEN) return;
+      if (!batch || socket !== ws || !welcomed || draining) return;
+      if (ws.readyState !== WebSocket.OPEN) return;
       if (batch.firstSeq <= sentUpTo) return;
       ws.send(
         `{"type":"samples","v":${PROTOCOL_VERSION},"dropped":${spool.dropped},"samples":[${
@@ -284,14 +291,27 @@ export function startConnection(options: ConnectionOptions): Connection {
     notify() {
       pump();
     },
-    close() {
+    async close() {
+      draining = true;
       clearTimers();
+      if (socket && welcomed && sentUpTo > ackedUpTo) {
+        // Let the master acknowledge what it has, so the next start replays less.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.drainMs ?? 1000);
+          onAcked = () => {
+            if (ackedUpTo < sentUpTo) return;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        onAcked = undefined;
+      }
       const ws = socket;
       if (!ws || ws.readyState === WebSocket.CLOSED) {
         state = "closed";
-        return Promise.resolve();
+        return;
       }
-      return new Promise<void>((resolve) => {
+      return await new Promise<void>((resolve) => {
         const done = setTimeout(() => {
           state = "closed";
           socket = undefined;

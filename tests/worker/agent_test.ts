@@ -202,3 +202,18 @@ Deno.test("a sample the master rejects is removed instead of blocking the stream
     await master.down();
   }
 });
+
+Deno.test("stop() waits for the acks of samples in flight and closes with 1000", async () => {
+  const master = startFakeMaster();
+  try {
+    let spool: Awaited<ReturnType<typeof startAgent>>["spool"] | undefined;
+    await withAgent({ masterUrl: master.url }, async ({ agent }) => {
+      spool = agent.spool;
+      await master.waitFor(() => master.seqs().length >= 3, "3 samples");
+    });
+    assert.equal(spool!.pendingCount, 0, "everything sent was acknowledged before closing");
+    await master.waitFor(() => master.connections === 0, "the socket closed");
+  } finally {
+    await master.down();
+  }
+});

@@ -72,7 +72,7 @@ Deno.test("a reopened spool replays what it held and keeps numbering", async () 
   await second.rebase(3);
   assert.deepEqual(await seqsOf(second), [4, 5, 6]);
   await second.close();
-  first.close().catch(() => {});
+  await first.close();
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -127,7 +127,7 @@ Deno.test("spool skips a torn last line after a crash and logs it", async () => 
   const again = await openSpool({ dir, maxBytes: 1 << 20, log: () => {} });
   assert.deepEqual(await seqsOf(again), [0, 1, 2, 3]);
   await again.close();
-  spool.close().catch(() => {});
+  await spool.close();
   await Deno.remove(dir, { recursive: true });
 });
 
