@@ -99,6 +99,13 @@ async function fleetIngest() {
     );
   }
 
+  const mem = Deno.memoryUsage();
+  report(
+    "process memory after ingest (1,000 machines)",
+    `${Math.round(mem.rss / 2 ** 20)} MiB RSS`,
+    `JS heap ${Math.round(mem.heapUsed / 2 ** 20)} MiB; SQLite page cache limited to 32 MiB`,
+  );
+
   const listMs: number[] = [];
   for (let i = 0; i < 50; i++) {
     const t0 = performance.now();

@@ -151,3 +151,27 @@ Deno.test("querySeries() of an unknown machine has buckets and no metrics", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("querySeries() falls back to a finer tier when the coarser one has no rows yet", async () => {
+  // An upgraded database with raw and minute rows but no hour rows yet.
+  const times = Array.from({ length: 180 }, (_, i) => T0 + i * 1000);
+  const { store, dir, path, setClock } = await storeWith(times);
+  setClock(T0 + 10 * 60_000);
+  store.applyRetention(T0); // closes the idle open minute, deletes nothing
+  store.close();
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(path);
+  db.exec("DELETE FROM rollup_hour");
+  db.close();
+  const { openStore } = await import("../../../src/master/store/sqlite_store.ts");
+  const { RETENTION } = await import("./store_fixtures.ts");
+  const again = openStore({ path, retention: RETENTION, now: () => T0 + 10 * 60_000 });
+  try {
+    const r = again.querySeries("m", { from: T0 - 40 * DAY_MS, to: T0 + HOUR, points: 1000 });
+    assert.equal(r.tier, "minute");
+    assert.equal(r.avg["cpu.usage"].filter((v) => v !== null).length, 1);
+  } finally {
+    again.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
