@@ -27,7 +27,10 @@ export interface FleetOptions {
   endMs?: number;
   /** Simulated ms per wall-clock ms; Infinity: as fast as acks allow, never past now. */
   speed: number;
-  /** Most unacknowledged samples per machine (default 2000). */
+  /**
+   * Most unacknowledged samples per machine (default: 100,000 over the fleet, 100 to 2,000 per
+   * machine), which bounds this process's memory and the master's queue.
+   */
   window?: number;
   /** Most samples per frame (default and maximum LIMITS.maxSamplesPerFrame). */
   samplesPerFrame?: number;
@@ -117,7 +120,8 @@ export function startFleet(options: FleetOptions): Fleet {
   } = options;
   if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
   if (!(speed > 0)) throw new RangeError(`speed must be > 0, got ${speed}`);
-  const window = options.window ?? 2000;
+  const window = options.window ??
+    Math.min(2000, Math.max(100, Math.floor(100_000 / Math.max(1, options.models.length))));
   const perFrame = Math.min(
     options.samplesPerFrame ?? LIMITS.maxSamplesPerFrame,
     LIMITS.maxSamplesPerFrame,
