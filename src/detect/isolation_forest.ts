@@ -159,14 +159,11 @@ export class IsolationForest {
   ) {
     const leafValue = this.#leafValue;
     const internal = this.#internal, leaves = this.#leaves, depth = this.depth;
-    const nF = this.nFeatures;
     for (let t = 0; t < this.trees; t++) {
       const base = t * internal;
       const leafBase = t * leaves - internal;
       let r = 0;
       for (; r + 7 < count; r += 8) {
-        const o0 = r * nF, o1 = o0 + nF, o2 = o1 + nF, o3 = o2 + nF;
-        const o4 = o3 + nF, o5 = o4 + nF, o6 = o5 + nF, o7 = o6 + nF;
         let a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
         for (let level = 0; level < depth; level++) {
           const ka = (base + a) << 1;
@@ -177,14 +174,14 @@ export class IsolationForest {
           const kf = (base + f) << 1;
           const kg = (base + g) << 1;
           const kh = (base + h) << 1;
-          a = 2 * a + 1 + ((node[ka + 1] - bins[o0 + node[ka]]) >>> 31);
-          b = 2 * b + 1 + ((node[kb + 1] - bins[o1 + node[kb]]) >>> 31);
-          c = 2 * c + 1 + ((node[kc + 1] - bins[o2 + node[kc]]) >>> 31);
-          d = 2 * d + 1 + ((node[kd + 1] - bins[o3 + node[kd]]) >>> 31);
-          e = 2 * e + 1 + ((node[ke + 1] - bins[o4 + node[ke]]) >>> 31);
-          f = 2 * f + 1 + ((node[kf + 1] - bins[o5 + node[kf]]) >>> 31);
-          g = 2 * g + 1 + ((node[kg + 1] - bins[o6 + node[kg]]) >>> 31);
-          h = 2 * h + 1 + ((node[kh + 1] - bins[o7 + node[kh]]) >>> 31);
+          a = 2 * a + 1 + ((node[ka + 1] - bins[node[ka] + r]) >>> 31);
+          b = 2 * b + 1 + ((node[kb + 1] - bins[node[kb] + r + 1]) >>> 31);
+          c = 2 * c + 1 + ((node[kc + 1] - bins[node[kc] + r + 2]) >>> 31);
+          d = 2 * d + 1 + ((node[kd + 1] - bins[node[kd] + r + 3]) >>> 31);
+          e = 2 * e + 1 + ((node[ke + 1] - bins[node[ke] + r + 4]) >>> 31);
+          f = 2 * f + 1 + ((node[kf + 1] - bins[node[kf] + r + 5]) >>> 31);
+          g = 2 * g + 1 + ((node[kg + 1] - bins[node[kg] + r + 6]) >>> 31);
+          h = 2 * h + 1 + ((node[kh + 1] - bins[node[kh] + r + 7]) >>> 31);
         }
         const o = outStart + r;
         out[o] += leafValue[leafBase + a];
@@ -197,11 +194,10 @@ export class IsolationForest {
         out[o + 7] += leafValue[leafBase + h];
       }
       for (; r < count; r++) {
-        const offset = r * nF;
         let at = 0;
         for (let level = 0; level < depth; level++) {
           const k = (base + at) << 1;
-          at = 2 * at + 1 + ((node[k + 1] - bins[offset + node[k]]) >>> 31);
+          at = 2 * at + 1 + ((node[k + 1] - bins[node[k] + r]) >>> 31);
         }
         out[outStart + r] += leafValue[leafBase + at];
       }
@@ -250,7 +246,7 @@ export class IsolationForest {
     }
     const node = new Int32Array(2 * rank.length);
     for (let k = 0; k < rank.length; k++) {
-      node[2 * k] = feature[k];
+      node[2 * k] = feature[k] * BLOCK; // where the feature's bins start
       node[2 * k + 1] = rank[k];
     }
     this.#ranks = { cuts, cutStart, node, ...bucketCuts(cuts, cutStart) };
@@ -408,7 +404,10 @@ function bucketCuts(cuts: Float64Array, cutStart: Int32Array) {
   return { gridLow, gridScale, gridStart, bucket };
 }
 
-/** Writes each value's bin (count of its feature's cuts below it) for `count` rows. */
+/**
+ * Writes each value's bin (count of its feature's cuts below it) for `count` rows, column by
+ * column: the bin of row r, feature f goes to `bins[f * BLOCK + r]`.
+ */
 function binRows(
   data: Float64Array,
   offset: number,
@@ -423,7 +422,7 @@ function binRows(
     if (first === cutStart[f + 1]) continue; // no tree splits on this feature; never read
     const low = c.gridLow[f], scale = c.gridScale[f], grid = c.gridStart[f];
     const size = c.gridStart[f + 1] - grid - 1;
-    for (let r = 0, i = offset + f, j = f; r < count; r++, i += nF, j += nF) {
+    for (let r = 0, i = offset + f, j = f * BLOCK; r < count; r++, i += nF, j++) {
       const x = data[i];
       const k = grid + bucketOf(x, low, scale, size);
       let at = bucket[k];
