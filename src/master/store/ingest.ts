@@ -3,8 +3,8 @@
  *
  * Rollups: each machine's current minute is aggregated in memory (`MachineState.acc`). When a
  * row of a later minute arrives, or the machine has sent nothing for IDLE_CLOSE_MS, the minute
- * is closed: its min/max/sum/count rows are upserted into `rollup_minute`, merged into the
- * hour's rows in `rollup_hour`, and added to `fleet_minute`, in the same transaction as the
+ * is closed: its count/min/max/sum per series go into its `rollup_minute` row, are merged into
+ * the hour's `rollup_hour` row, and added to `fleet_minute`, in the same transaction as the
  * raw row that closed it. Rows of a minute already closed (a late replay) are merged straight
  * into the tables. The open minute is only in memory and in the raw rows, so after a crash
  * `loadState` rebuilds it from the raw rows (the machine row remembers which minute was open).

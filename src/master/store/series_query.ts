@@ -1,6 +1,9 @@
 /**
- * Per-machine series: raw rows aggregated in JS (their values are in a compact blob), rollups
- * aggregated in SQL (GROUP BY bucket, series), plus the machine's open minute from memory.
+ * Per-machine series, downsampled on the server: SQLite selects the rows of the range by primary
+ * key, and their value blobs (raw) or aggregate blobs (one row per machine and minute or hour)
+ * are folded into the buckets here, plus the machine's open minute from memory. With one blob
+ * per machine-minute, a 24 h minute-tier query reads 1,440 rows instead of ~100,000 per-series
+ * rows, which a GROUP BY in SQL took ~180 ms to aggregate.
  */
 import type { SeriesQuery, SeriesResult } from "./store_types.ts";
 import { type Agg, bucketOf, HOUR_MS } from "./rollup.ts";
