@@ -252,6 +252,8 @@ Deno.test({
           const cpu = ".chart-card[aria-label='CPU']";
           await page.waitForSelector(`${cpu}[data-points]`);
           await page.waitForSelector(".events tbody tr");
+          await page.waitForSelector(".chart-card[aria-label='Anomaly score'][data-points]");
+          await page.screenshot({ path: `${SCREENSHOT_DIR}machine_detected.png` });
           const e = events[events.length - 1];
           const mid = (e.start + (e.end ?? Date.now())) / 2;
           const inside = await redShareAt(page, cpu, mid);
