@@ -67,13 +67,20 @@ export function openStore(options: StoreOptions): SqliteStore {
     throw new RangeError(`retentionMaxRows must be a positive integer, got ${maxRows}`);
   }
   const db = openDatabase(options.path);
+  let closed = false;
   const inMemory = options.path === ":memory:" || options.path === "";
   let checkpointer: Checkpointer | undefined;
   if (!inMemory && options.backgroundCheckpoint !== false) {
     const log = options.log ?? ((line: string) => console.error(line));
     try {
+      let failed = false;
       checkpointer = startCheckpointer(options.path, {
-        onError: (message) => log(`store: background checkpoint failed: ${message}`),
+        onError(message) {
+          if (failed) return;
+          failed = true;
+          log(`store: background checkpoint failed (${message}); SQLite checkpoints on commit`);
+          if (!closed) db.exec("PRAGMA wal_autocheckpoint = 8000");
+        },
       });
       // The safety net: only a stalled checkpointer lets the WAL grow this far (~160 MB).
       db.exec("PRAGMA wal_autocheckpoint = 40000");
@@ -111,7 +118,6 @@ export function openStore(options: StoreOptions): SqliteStore {
     db.close();
     throw error;
   }
-  let closed = false;
   function open(): StoreContext {
     if (closed) throw new Error("The store is closed");
     return ctx;
