@@ -3,7 +3,8 @@
  *
  * ```ts
  * const detector = new MachineDetector(machineId);
- * detector.warmStart(store.recentSamples(machineId, 3600)); // after a restart
+ * // after a restart: 14,400 samples (4 h at 1 s) fill the default window
+ * detector.warmStart(store.recentSamples(machineId, detector.historyWanted));
  * const { verdict, transition } = detector.observe(sample);
  * ```
  */
@@ -20,6 +21,11 @@ export class MachineDetector {
   constructor(machineId: string, options: DetectorOptions = {}) {
     this.machineId = machineId;
     this.detector = new StreamingDetector(SAMPLE_FEATURES, options, machineId);
+  }
+
+  /** Stored samples a warm start should read to fill the window (window × stride). */
+  get historyWanted(): number {
+    return this.detector.historyWanted;
   }
 
   /** Judges one sample (in arrival order) and learns from it. */

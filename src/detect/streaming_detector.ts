@@ -173,6 +173,11 @@ export class StreamingDetector {
     return this.#model?.threshold ?? null;
   }
 
+  /** How many past vectors fill the window (window × stride): what a warm start should read. */
+  get historyWanted(): number {
+    return this.#o.window * this.#o.stride;
+  }
+
   /** Vectors now in the training window. */
   get windowSize(): number {
     return this.#size;

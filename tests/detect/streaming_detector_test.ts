@@ -113,6 +113,7 @@ Deno.test("warmStart() from stored samples gives verdicts at once, without event
   const rng = new Random(9);
   const history: Sample[] = Array.from({ length: 600 }, (_, i) => syntheticSample(rng, i));
   const detector = new MachineDetector("m1", OPTIONS);
+  assert.equal(detector.historyWanted, 1200 * 4);
   detector.warmStart(history);
   assert.ok(detector.detector.threshold !== null);
   const normal = detector.observe(syntheticSample(rng, 600));
