@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   averagePathLength,
   fitForest,
+  growForest,
   IsolationForest,
   maxDepth,
 } from "../../src/detect/isolation_forest.ts";
@@ -164,4 +165,17 @@ Deno.test("fitForest() rejects bad shapes and options with RangeError", () => {
   assert.throws(() => fitForest(data, 10, 2, { trees: 0 }), /trees/);
   assert.throws(() => fitForest(data, 10, 2, { sampleSize: 1 }), /sampleSize/);
   assert.throws(() => fitForest(data, 10, 2).scoreAll(new Float64Array(3)), /whole number/);
+});
+
+Deno.test("growForest() yields every few trees and grows the same forest as fitForest()", () => {
+  const data = gaussianRows(600, 3, 12);
+  const steps = growForest(data, 600, 3, { seed: 6, trees: 25 }, 10);
+  const yielded: number[] = [];
+  let step = steps.next();
+  while (!step.done) {
+    yielded.push(step.value);
+    step = steps.next();
+  }
+  assert.deepEqual(yielded, [10, 20]);
+  assert.deepEqual(step.value.toJSON(), fitForest(data, 600, 3, { seed: 6, trees: 25 }).toJSON());
 });
