@@ -22,8 +22,9 @@
  *   one floor outside everything the window has seen (its min..max envelope), or, whatever the
  *   score, when the features together lie `hardExceed` floors outside it (summed over
  *   features: a feature constant in training is invisible to the forest, yet a jump in it is
- *   news, and so are several metrics leaving their envelopes at once). On an idle machine whose metrics sit
- *   still, nothing leaves the normal range by a floor, so nothing flaps.
+ *   news, and so are several metrics leaving their envelopes at once; such a vector's score is
+ *   raised to the threshold so that "anomalous" always means "score >= threshold"). On an idle
+ *   machine whose metrics sit still, nothing leaves the envelope by a floor: nothing flaps.
  * - Hysteresis: an event opens after `openAfter` anomalous vectors in a row and closes after
  *   `closeAfter` normal ones in a row.
  * - Anomalous vectors are kept out of the training window (so a long fault is not learnt as
