@@ -3,6 +3,7 @@ import { UsageError } from "../cli/errors.ts";
 import { MASTER_HELP, parseMasterArgs } from "../cli/master_args.ts";
 import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
 import { createSampler } from "../worker/sampler.ts";
+import { createDetectionService } from "./detection_service.ts";
 import { advertisedHost } from "./lan_address.ts";
 import { startMaster } from "./server.ts";
 import { openStore } from "./store/sqlite_store.ts";
@@ -85,6 +86,7 @@ export async function main(
       publicUi: config.publicUi,
       localSampler: sampler,
       intervalMs: config.intervalMs,
+      detection: (opened) => createDetectionService(opened, { log }),
       mountUi: (app, ui) => registerUiRoutes(app, ui),
       joinCommand: () => workerCommand(host, port, joinToken),
       log,

@@ -88,11 +88,12 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const startedAt = now();
   const stats = createIngestStats();
   const fleet = new FleetState();
+  // The detection comes first: it may close events a previous run left open.
+  const detection = (options.detection ?? (() => createNullDetection()))(store);
   const openEvents = loadFleet(store, fleet, startedAt);
   for (const machineId of new Set(openEvents.values())) {
     fleet.setAlerts(machineId, countAlerts(openEvents, machineId));
   }
-  const detection = (options.detection ?? (() => createNullDetection()))(store);
   const hub = new IngestHub({
     store,
     detection,
