@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createAnomalyEmitter, createNullDetection } from "../../src/master/detection_port.ts";
 import { CONTENT_SECURITY_POLICY } from "../../src/master/security_headers.ts";
 import { openTempStore } from "./real_store.ts";
 import { connectWorker, makeSample, startTestMaster, UI_TOKEN } from "./test_master.ts";
@@ -263,4 +264,40 @@ Deno.test("/api/fleet/series, /api/scatter and /api/anomalies answer in their sh
     await a.close();
     await b.close();
   });
+});
+
+Deno.test("anomaly events show up in /api/anomalies with machineName and as open alerts", async () => {
+  const temp = await openTempStore();
+  const emitter = createAnomalyEmitter();
+  const t = await startTestMaster({
+    store: temp.store,
+    detection: () => ({ ...createNullDetection(), onEvent: emitter.onEvent }),
+  });
+  try {
+    const socket = await stream(t.ws, "m1", 3);
+    const event = {
+      machineId: "m1",
+      start: Date.now() - 2000,
+      end: null,
+      peakScore: 0.9,
+      reason: "cpu.usage",
+      causes: [],
+    };
+    const id = temp.store.openAnomaly(event);
+    emitter.emit({ ...event, id });
+    const listed = await getJson(`${t.http}/api/anomalies`);
+    assert.deepEqual(
+      listed.body.map((e: { id: number; machineName: string }) => [e.id, e.machineName]),
+      [
+        [id, "host-m1"],
+      ],
+    );
+    assert.equal((await getJson(`${t.http}/api/machines/m1`)).body.alerts, 1);
+    emitter.emit({ ...event, id, end: Date.now() });
+    assert.equal((await getJson(`${t.http}/api/machines/m1`)).body.alerts, 0);
+    await socket.close();
+  } finally {
+    await t.master.close();
+    await temp.dispose();
+  }
 });
