@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { registerUiRoutes } from "../../src/master/ui_routes.ts";
-import { ASSET_PREFIX, UI_ASSETS } from "../../src/master/ui_assets.ts";
+import { ASSET_PREFIX, pickEncoding, UI_ASSETS } from "../../src/master/ui_assets.ts";
 
 function makeApp(opts: { publicUi?: boolean; join?: boolean } = {}) {
   const app = new Hono();
@@ -139,4 +139,13 @@ Deno.test("every file under static/ is embedded", async () => {
     if (path.endsWith(".html")) continue; // pages, served at / and /login
     assert.ok(UI_ASSETS.has(path), `static/${path} is not in src/master/ui_assets.ts`);
   }
+});
+
+Deno.test("pickEncoding() prefers brotli, honours q=0 and wildcards", () => {
+  assert.equal(pickEncoding("gzip, deflate, br, zstd"), "br");
+  assert.equal(pickEncoding("gzip"), "gzip");
+  assert.equal(pickEncoding("br;q=0, gzip;q=0.5"), "gzip");
+  assert.equal(pickEncoding("*"), "br");
+  assert.equal(pickEncoding("identity"), undefined);
+  assert.equal(pickEncoding(undefined), undefined);
 });
