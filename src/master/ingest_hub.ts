@@ -93,9 +93,7 @@ export class IngestHub {
    * committed seq), or "duplicate" when another live session holds it. A holder that has been
    * silent past the offline threshold is considered dead and replaced.
    */
-  attach(session: IngestSession, info: Omit<MachineInfo, "name"> & { name: string }):
-    | MachineRow
-    | "duplicate" {
+  attach(session: IngestSession, info: MachineInfo): MachineRow | "duplicate" {
     const now = this.#opts.now();
     const holder = this.#sessions.get(info.id);
     if (holder) {
