@@ -122,3 +122,40 @@ Deno.test("connections beyond the pending-handshake cap are closed with 1013; th
   for (const x of [a, b, c, d]) x.connection.onClose();
   assert.equal(handshakes.pending, 0);
 });
+
+Deno.test("a holder silent past the offline threshold is replaced by a new connection for its machine", () => {
+  let clock = 1_000_000;
+  const stats = createIngestStats();
+  const fleet = new FleetState();
+  const hub = new IngestHub({
+    store: createMemoryStore(),
+    detection: createNullDetection(),
+    fleet,
+    stats,
+    log: () => {},
+    now: () => clock,
+  });
+  const open = () => {
+    const closes: { code: number; reason: string }[] = [];
+    const sent: string[] = [];
+    const connection = acceptWorkerConnection({
+      send: (text) => sent.push(text),
+      close: (code, reason) => closes.push({ code, reason }),
+    }, { hub, stats, joinToken: JOIN_TOKEN, log: () => {}, peer: "test", now: () => clock });
+    connection.onMessage(JSON.stringify(makeHello("m1")));
+    return { connection, closes, sent };
+  };
+  const first = open();
+  clock += 4000; // within the 5 s threshold: the first still holds the machine
+  const early = open();
+  assert.equal(early.closes[0].code, CLOSE.duplicateMachine);
+  clock += 2000; // 6 s of silence
+  const second = open();
+  assert.equal(JSON.parse(second.sent[0]).type, "welcome");
+  assert.deepEqual(first.closes, [{
+    code: CLOSE.duplicateMachine,
+    reason: "replaced by a newer connection for this machine",
+  }]);
+  assert.equal(fleet.get("m1")?.online, true);
+  for (const c of [first, early, second]) c.connection.onClose();
+});
