@@ -98,7 +98,9 @@ export class IngestHub {
     const holder = this.#sessions.get(info.id);
     if (holder) {
       if (now - holder.lastFrameAt <= offlineAfterMs(info.intervalMs)) return "duplicate";
-      this.#opts.log(`worker ${info.id}: previous connection was silent; replacing it`);
+      this.#opts.log(
+        `worker ${JSON.stringify(info.id)}: previous connection was silent; replacing it`,
+      );
       this.#sessions.delete(info.id);
       holder.close(REPLACED.code, REPLACED.reason);
     }

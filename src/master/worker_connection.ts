@@ -79,7 +79,9 @@ export function acceptWorkerConnection(
     clearTimeout(deadline);
     settle();
     countRefusal(stats, kind);
-    log(`worker ${session?.machineId ?? peer}: closing (${code}): ${detail}`);
+    log(
+      `worker ${session ? JSON.stringify(session.machineId) : peer}: closing (${code}): ${detail}`,
+    );
     if (session) hub.detach(session);
     try {
       socket.close(code, clampReason(reason));
@@ -148,7 +150,7 @@ export function acceptWorkerConnection(
     session = own;
     settle();
     stats.connectionsAccepted++;
-    log(`worker ${row.id} (${JSON.stringify(row.name)}) connected from ${peer}`);
+    log(`worker ${JSON.stringify(row.id)} (${JSON.stringify(row.name)}) connected from ${peer}`);
     socket.send(
       JSON.stringify({
         type: "welcome",
@@ -228,7 +230,7 @@ export function acceptWorkerConnection(
     onClose(): void {
       clearTimeout(deadline);
       settle();
-      if (!closed && session) log(`worker ${session.machineId} disconnected`);
+      if (!closed && session) log(`worker ${JSON.stringify(session.machineId)} disconnected`);
       closed = true;
       if (session) hub.detach(session);
     },

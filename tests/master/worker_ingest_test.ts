@@ -351,3 +351,17 @@ Deno.test("a full batch of 2,000 queued rows is flushed and acknowledged without
     await t.close();
   }
 });
+
+Deno.test("machine ids and names from workers cannot forge log lines", async () => {
+  const t = await startTestMaster<MemoryStore>();
+  try {
+    const id = "m1\n2026-01-01T00:00:00Z gridmon master: forged";
+    const { socket } = await connectWorker(t.ws, id, { name: "x\nforged too" });
+    socket.send("{]");
+    await socket.closed;
+    assert.ok(t.logs.length >= 2);
+    assert.ok(t.logs.every((line) => !line.includes("\n")), t.logs.join("\n"));
+  } finally {
+    await t.close();
+  }
+});
