@@ -5,10 +5,13 @@ import { getJson, query } from "./api.js";
 import { createChart } from "./charts.js";
 import { h, setText } from "./dom.js";
 
-const RANGES = /** @type {const} */ ([["1h", 3600e3], ["6h", 6 * 3600e3], ["24h", 86400e3], [
-  "7d",
-  7 * 86400e3,
-]]);
+const RANGES = /** @type {const} */ ([
+  ["1h", 3600e3],
+  ["6h", 6 * 3600e3],
+  ["24h", 86400e3],
+  ["7d", 7 * 86400e3],
+  ["30d", 30 * 86400e3],
+]);
 
 /**
  * Mounts the four aggregate charts and keeps them current.

@@ -223,6 +223,7 @@ export function mountMachinePage(root, route, ctx) {
         { replace: true },
       ),
   );
+  const coresLabel = h("label", { class: "check", hidden: true }, coresToggle, " Per core");
   const rangeInfo = h("p", { class: "range-info muted small", role: "status" });
   const chartsEl = h("div", { class: "chart-grid" });
   const status = h("div");
@@ -239,7 +240,7 @@ export function mountMachinePage(root, route, ctx) {
       { class: "toolbar range-bar" },
       h("div", { class: "segs", role: "group", "aria-label": "Time range" }, ...rangeButtons),
       customForm,
-      h("label", { class: "check" }, coresToggle, " Per core"),
+      coresLabel,
     ),
     rangeInfo,
     status,
@@ -347,6 +348,7 @@ export function mountMachinePage(root, route, ctx) {
    */
   function ensureCharts(keys) {
     const specs = chartSpecs(keys, params.get("cores") === "1");
+    coresLabel.hidden = ![...keys].some((k) => k.startsWith("core:"));
     const sig = JSON.stringify(specs);
     if (sig === signature) return;
     signature = sig;

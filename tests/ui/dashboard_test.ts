@@ -191,6 +191,14 @@ Deno.test({
           await page.waitForSelector(`.chart-card[aria-label='${title}'][data-points]`);
         }
         assert.ok(await seriesPixels(page, cpu) > 200, "the CPU line is drawn");
+        await page.check("#per-core");
+        await page.waitForSelector(".chart-card[aria-label='CPU per core'][data-points]");
+        assert.equal(hashParams(page).get("cores"), "1");
+        await page.uncheck("#per-core");
+        await waitUntil(
+          "no per-core chart",
+          async () => !(await page.$(".chart-card[aria-label='CPU per core']")),
+        );
         await page.screenshot({ path: `${SCREENSHOT_DIR}machine.png`, fullPage: true });
       });
 
