@@ -22,9 +22,10 @@ export interface DetectionServiceOptions {
    */
   warmStartsPerSecond?: number;
   /**
-   * Samples older than this when they arrive (a worker replaying its spool, a back-fill) are
-   * stored without a verdict and not shown to the detector (default 120 s): scoring them costs as
-   * much as live ones, and a flood of history would starve the live fleet.
+   * Samples older than this when they arrive are stored without a verdict and not shown to the
+   * detector (default 1 h). A worker replaying its spool after an outage of up to an hour is
+   * still scored; a bulk back-fill of older history is not: scoring costs as much as for live
+   * samples, and a flood of old history would starve the live fleet.
    */
   maxLagMs?: number;
   detector?: DetectorOptions;
@@ -41,7 +42,7 @@ export function createDetectionService(
   const now = options.now ?? Date.now;
   const history = options.history ?? 3600;
   const rate = options.warmStartsPerSecond ?? 10;
-  const maxLagMs = options.maxLagMs ?? 120_000;
+  const maxLagMs = options.maxLagMs ?? 3_600_000;
   const starts = createTokenBucket(rate, rate);
   const detectors = new Map<string, MachineDetector>();
   const openEvent = new Map<string, number>();
