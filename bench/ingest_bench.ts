@@ -125,6 +125,7 @@ async function sustainedIngest(): Promise<void> {
     await sleep(3000); // warm up: JIT, SQLite cache, first flushes
     const acked0 = fleet.stats.acked;
     const cpu0 = await cpuSecondsOf(master.pid);
+    const selfCpu0 = await cpuSecondsOf(Deno.pid);
     const flush0 = await flushStats(master.httpUrl, master.accessToken);
     const t0 = performance.now();
     progress(`sustained: measuring for ${INGEST_SECONDS} s`);
@@ -132,6 +133,7 @@ async function sustainedIngest(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const rate = (fleet.stats.acked - acked0) / seconds;
     const cpu = (await cpuSecondsOf(master.pid)) - cpu0;
+    const selfCpu = (await cpuSecondsOf(Deno.pid)) - selfCpu0;
     const flush1 = await flushStats(master.httpUrl, master.accessToken);
     const { hwm } = await memoryOf(master.pid);
     await fleet.stop();
@@ -148,6 +150,11 @@ async function sustainedIngest(): Promise<void> {
     rows.push({
       metric: "master CPU during sustained ingest",
       value: `${fmt((100 * cpu) / seconds)} % of one core`,
+      target: "",
+    });
+    rows.push({
+      metric: "simulator CPU during sustained ingest (same machine)",
+      value: `${fmt((100 * selfCpu) / seconds)} % of one core`,
       target: "",
     });
     rows.push(flushRow("sustained ingest", flush0, flush1, seconds));
