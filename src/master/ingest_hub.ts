@@ -212,6 +212,9 @@ export class IngestHub {
 
   /** Closes every session with `code` (after a last flush by the caller). */
   closeAll(code: number, reason: string): void {
+    if (this.#sessions.size > 0) {
+      this.#opts.log(`closing ${this.#sessions.size} worker connections (${code}): ${reason}`);
+    }
     for (const session of [...this.#sessions.values()]) {
       this.detach(session);
       session.close(code, reason);

@@ -79,9 +79,13 @@ export function acceptWorkerConnection(
     clearTimeout(deadline);
     settle();
     countRefusal(stats, kind);
-    log(
-      `worker ${session ? JSON.stringify(session.machineId) : peer}: closing (${code}): ${detail}`,
-    );
+    if (code !== CLOSE.goingAway) { // a shutdown is logged once by the hub, not per worker
+      log(
+        `worker ${
+          session ? JSON.stringify(session.machineId) : peer
+        }: closing (${code}): ${detail}`,
+      );
+    }
     if (session) hub.detach(session);
     try {
       socket.close(code, clampReason(reason));
