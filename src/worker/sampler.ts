@@ -12,7 +12,7 @@ import { createMemoryCollector } from "./collectors/memory.ts";
 import { portableCollectors } from "./collectors/portable.ts";
 import { createCollectorRunner } from "./collectors/run_collectors.ts";
 import { createUptimeCollector } from "./collectors/uptime.ts";
-import { readHostInfo, readHostname } from "./host/host_info_reader.ts";
+import { currentHostname, readHostInfo } from "./host/host_info_reader.ts";
 import { readMachineId, SYSTEM_MACHINE_ID_FILES } from "./host/machine_id.ts";
 import type { HostInfo } from "./host_info.ts";
 import type { Sampler, SamplerOptions, UnnumberedSample } from "./sampler_types.ts";
@@ -71,9 +71,10 @@ export function createSampler(options: SamplerOptions, overrides: SamplerOverrid
     stateDir: options.stateDir,
   };
   let machineId: Promise<string> | undefined;
+  let knownId: string | undefined;
 
   function identity(): Promise<string> {
-    machineId ??= readMachineId(machineIdSources).catch((error) => {
+    machineId ??= readMachineId(machineIdSources).then((id) => knownId = id, (error) => {
       machineId = undefined; // try again next time
       throw error;
     });
@@ -90,12 +91,14 @@ export function createSampler(options: SamplerOptions, overrides: SamplerOverrid
   }
 
   async function read(): Promise<UnnumberedSample> {
-    const [id, hostname, metrics] = await Promise.all([
-      identity(),
-      readHostname(os, options.procRoot),
-      runner.collect(),
-    ]);
-    return { ts: Date.now(), machineId: id, hostname, ...metrics };
+    const id = knownId ?? await identity();
+    const metrics = await runner.collect();
+    return {
+      ts: Date.now(),
+      machineId: id,
+      hostname: currentHostname(os, options.procRoot),
+      ...metrics,
+    };
   }
 
   return { host, read };

@@ -1,7 +1,7 @@
-/** Filesystem size and use per real mount, with statfs under a timeout. */
+/** Filesystem size and use per real mount, with statfs under a timeout, refreshed every few seconds. */
 import { statfs } from "node:fs/promises";
 import type { FilesystemMetrics } from "../../protocol/sample.ts";
-import type { Collector, SampleMetrics } from "./collector.ts";
+import { type Clock, type Collector, monotonicNow, type SampleMetrics } from "./collector.ts";
 import { readProcFile } from "./proc_file.ts";
 import type { FailureLog } from "./failure_log.ts";
 import { type MountEntry, parseMountinfo, selectMounts } from "./mountinfo.ts";
@@ -19,6 +19,12 @@ export type StatfsFunction = (path: string) => Promise<FsStats>;
 
 /** How long one mount may take to answer statfs before the sample goes out without it. */
 export const STATFS_TIMEOUT_MS = 300;
+
+/**
+ * How often mounts are listed and statfs-ed. Filesystems fill slowly; statfs of every mount every
+ * second was the worker's largest single CPU cost, so samples in between repeat the last values.
+ */
+export const FILESYSTEM_REFRESH_MS = 15_000;
 
 /**
  * Sizes like df: `used` = blocks - free blocks, `free` = blocks available to unprivileged
@@ -47,6 +53,9 @@ export interface FilesystemCollectorOptions {
   failures: FailureLog;
   statfs?: StatfsFunction;
   timeoutMs?: number;
+  /** Least time between two refreshes (default FILESYSTEM_REFRESH_MS; 0: every call). */
+  refreshMs?: number;
+  clock?: Clock;
 }
 
 function readAllowed(path: string): boolean {
@@ -54,7 +63,8 @@ function readAllowed(path: string): boolean {
 }
 
 /**
- * Reads `${procRoot}/self/mountinfo` and statfs-es each selected mount in parallel. A mount
+ * Reads `${procRoot}/self/mountinfo` and statfs-es each selected mount in parallel, at most once
+ * per `refreshMs`; calls in between answer the last refresh's values. A mount
  * that does not answer within the timeout (a hung NFS server) is left out of that sample and
  * logged once; it is not asked again until its pending statfs settles, so hung calls never
  * pile up. A mount the process may not read is left out and logged once.
@@ -62,6 +72,10 @@ function readAllowed(path: string): boolean {
 export function createFilesystemCollector(options: FilesystemCollectorOptions): Collector {
   const call = options.statfs ?? ((path: string) => statfs(path));
   const timeoutMs = options.timeoutMs ?? STATFS_TIMEOUT_MS;
+  const refreshMs = options.refreshMs ?? FILESYSTEM_REFRESH_MS;
+  const clock = options.clock ?? monotonicNow;
+  let last: FilesystemMetrics[] | undefined;
+  let lastAt = 0;
   const pending = new Map<string, Promise<unknown>>();
 
   async function measure(mount: MountEntry): Promise<FilesystemMetrics | undefined> {
@@ -104,10 +118,14 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions): 
   return {
     name: "filesystems",
     async collect(): Promise<SampleMetrics> {
+      const now = clock();
+      if (last !== undefined && now - lastAt < refreshMs) return { filesystems: last };
       const text = readProcFile(`${options.procRoot}/self/mountinfo`);
       const mounts = selectMounts(parseMountinfo(text));
       const results = await Promise.all(mounts.map(measure));
-      return { filesystems: results.filter((fs) => fs !== undefined) };
+      last = results.filter((fs) => fs !== undefined);
+      lastAt = now;
+      return { filesystems: last };
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Load averages and process counts from /proc/loadavg and the /proc pid directories. */
 import type { LoadMetrics } from "../../protocol/sample.ts";
-import type { Collector, SampleMetrics } from "./collector.ts";
+import { type Clock, type Collector, monotonicNow, type SampleMetrics } from "./collector.ts";
 import { readProcFile } from "./proc_file.ts";
 
 /** What /proc/loadavg says. `running`/`total` count kernel scheduling entities (threads). */
@@ -23,10 +23,20 @@ export function parseLoadavg(text: string): Loadavg {
   };
 }
 
+/** True for a /proc entry name that is a pid (all digits). */
+export function isPidName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Counts the numeric entries of a /proc listing: processes, threads excluded. */
 export function countPids(names: Iterable<string>): number {
   let count = 0;
-  for (const name of names) if (/^\d+$/.test(name)) count++;
+  for (const name of names) if (isPidName(name)) count++;
   return count;
 }
 
@@ -42,19 +52,37 @@ export function createLoadCollector(procRoot: string): Collector {
 }
 
 /**
- * Counts the `${procRoot}/<pid>` directories: `procs`, the number of processes (loadavg's
- * total counts threads). A collector of its own, so an unreadable listing costs only `procs`.
+ * How often /proc is listed to count processes. Listing /proc is the costliest procfs read (one
+ * entry per process, and /proc/loadavg's total counts threads, not processes); counting every
+ * few seconds keeps `procs` exact, at most this old.
  */
-export function createProcessCountCollector(procRoot: string): Collector {
+export const PROCESS_COUNT_REFRESH_MS = 5_000;
+
+/**
+ * Counts the `${procRoot}/<pid>` directories: `procs`, the number of processes (loadavg's
+ * total counts threads), listed at most once per `refreshMs` (calls in between repeat the last
+ * count). A collector of its own, so an unreadable listing costs only `procs`.
+ */
+export function createProcessCountCollector(
+  procRoot: string,
+  refreshMs = PROCESS_COUNT_REFRESH_MS,
+  clock: Clock = monotonicNow,
+): Collector {
+  let procs = -1;
+  let countedAt = 0;
   return {
     name: "processes",
     collect(): SampleMetrics {
-      const names: string[] = [];
-      // Synchronous for the reason readProcFile gives; this listing is the costliest read.
+      const now = clock();
+      if (procs >= 0 && now - countedAt < refreshMs) return { procs };
+      let count = 0;
+      // Synchronous for the reason readProcFile gives.
       for (const entry of Deno.readDirSync(procRoot)) {
-        if (entry.isDirectory) names.push(entry.name);
+        if (entry.isDirectory && isPidName(entry.name)) count++;
       }
-      return { procs: countPids(names) };
+      procs = count;
+      countedAt = now;
+      return { procs };
     },
   };
 }

@@ -12,49 +12,73 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<SampleMetrics> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}
+
 /**
- * A runner over `collectors`. A collector that rejects is left out of that sample and logged
- * once per distinct message; one that takes longer than `deadlineMs` is left out, and is not
- * called again until its earlier call has settled (so a hung read never piles up).
+ * A runner over `collectors`. A collector that throws or rejects is left out of that sample and
+ * logged once per distinct message; one that takes longer than `deadlineMs` is left out, and is
+ * not called again until its earlier call has settled (so a hung read never piles up).
+ * Synchronous answers are taken as they are; one deadline timer per sample covers the rest.
  */
 export function createCollectorRunner(
   collectors: Collector[],
   failures: FailureLog,
   deadlineMs: number,
 ): CollectorRunner {
-  const inFlight = new Map<string, Promise<SampleMetrics>>();
+  const inFlight = new Set<string>();
 
-  function start(collector: Collector): Promise<SampleMetrics> {
-    const pending = inFlight.get(collector.name);
-    if (pending !== undefined) {
-      failures.failed(collector.name, `still busy with a call that took over ${deadlineMs} ms`);
-      return Promise.resolve({});
+  async function collect(): Promise<SampleMetrics> {
+    const answers: (SampleMetrics | undefined)[] = new Array(collectors.length);
+    const waiting = new Map<number, string>();
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < collectors.length; i++) {
+      const { name } = collectors[i];
+      if (inFlight.has(name)) {
+        failures.failed(name, `still busy with a call that took over ${deadlineMs} ms`);
+        continue;
+      }
+      let answer: SampleMetrics | PromiseLike<SampleMetrics>;
+      try {
+        answer = collectors[i].collect();
+      } catch (error) {
+        failures.failed(name, errorMessage(error));
+        continue;
+      }
+      if (!isPromiseLike(answer)) {
+        failures.succeeded(name);
+        answers[i] = answer;
+        continue;
+      }
+      inFlight.add(name);
+      waiting.set(i, name);
+      calls.push(
+        Promise.resolve(answer).then(
+          (metrics) => {
+            failures.succeeded(name);
+            answers[i] = metrics;
+          },
+          (error) => failures.failed(name, errorMessage(error)),
+        ).finally(() => {
+          inFlight.delete(name);
+          waiting.delete(i);
+        }),
+      );
     }
-    const call = new Promise<SampleMetrics>((resolve) => resolve(collector.collect())).then(
-      (metrics) => {
-        failures.succeeded(collector.name);
-        return metrics;
-      },
-      (error) => {
-        failures.failed(collector.name, errorMessage(error));
-        return {} as SampleMetrics;
-      },
-    ).finally(() => inFlight.delete(collector.name));
-    inFlight.set(collector.name, call);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<SampleMetrics>((resolve) => {
-      timer = setTimeout(() => {
-        failures.failed(collector.name, `took over ${deadlineMs} ms`);
-        resolve({});
-      }, deadlineMs);
-    });
-    return Promise.race([call, late]).finally(() => clearTimeout(timer));
+    if (calls.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => timer = setTimeout(resolve, deadlineMs));
+      await Promise.race([Promise.all(calls), late]);
+      clearTimeout(timer);
+      for (const name of waiting.values()) failures.failed(name, `took over ${deadlineMs} ms`);
+    }
+    const merged: SampleMetrics = {};
+    for (let i = 0; i < answers.length; i++) {
+      if (answers[i] !== undefined && !waiting.has(i)) Object.assign(merged, answers[i]);
+    }
+    return merged;
   }
 
-  return {
-    async collect() {
-      const results = await Promise.all(collectors.map(start));
-      return Object.assign({}, ...results);
-    },
-  };
+  return { collect };
 }

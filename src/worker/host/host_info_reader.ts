@@ -3,6 +3,7 @@ import { cpus, release, version } from "node:os";
 import type { HostInfo } from "../host_info.ts";
 import { parseMeminfo } from "../collectors/memory.ts";
 import { parseProcStat } from "../collectors/cpu.ts";
+import { readProcFile } from "../collectors/proc_file.ts";
 import { type MachineIdSources, readMachineId } from "./machine_id.ts";
 import { osName, parseOsRelease } from "./os_release.ts";
 
@@ -32,13 +33,25 @@ function onlineCores(statText: string): number {
   return parseProcStat(statText).cores.filter((core) => core !== undefined).length;
 }
 
-/** The current hostname: procfs on Linux (follows renames), Deno.hostname() elsewhere. */
-export async function readHostname(os: string, procRoot: string): Promise<string> {
+/**
+ * The current hostname: procfs on Linux (follows renames), Deno.hostname() elsewhere. Synchronous
+ * because it is read for every sample and procfs never waits (see readProcFile).
+ */
+export function currentHostname(os: string, procRoot: string): string {
   if (os === "linux") {
-    const text = (await firstReadable([`${procRoot}/sys/kernel/hostname`]))?.trim();
-    if (text) return text;
+    try {
+      const text = readProcFile(`${procRoot}/sys/kernel/hostname`).trim();
+      if (text) return text;
+    } catch {
+      // missing or not permitted: ask Deno
+    }
   }
   return Deno.hostname();
+}
+
+/** currentHostname() as a promise. */
+export function readHostname(os: string, procRoot: string): Promise<string> {
+  return Promise.resolve(currentHostname(os, procRoot));
 }
 
 async function linuxFacts(machineId: string, sources: HostInfoSources): Promise<HostInfo> {

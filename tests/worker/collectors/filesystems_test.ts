@@ -113,6 +113,7 @@ Deno.test("createFilesystemCollector() does not wait for a hung statfs and logs 
     procRoot: root,
     failures: createFailureLog((m) => logged.push(m)),
     timeoutMs: 50,
+    refreshMs: 0,
     statfs: (path) => {
       if (path === "/mnt/nfs") {
         hungCalls++;
@@ -145,6 +146,7 @@ Deno.test("createFilesystemCollector() leaves out a mount whose statfs fails", a
   const collector = createFilesystemCollector({
     procRoot: root,
     failures: createFailureLog((m) => logged.push(m)),
+    refreshMs: 0,
     statfs: (path) =>
       path === "/gone"
         ? Promise.reject(new Deno.errors.NotFound("No such file or directory"))
@@ -156,6 +158,34 @@ Deno.test("createFilesystemCollector() leaves out a mount whose statfs fails", a
     assert.deepEqual(filesystems!.map((f) => f.mount), ["/"]);
     assert.equal(logged.length, 1);
     assert.match(logged[0], /^filesystems \/gone: statfs failed: No such file or directory/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("createFilesystemCollector() repeats the last values until refreshMs has passed", async () => {
+  const root = await mountinfoRoot(["1 0 8:1 / / rw - ext4 /dev/sda1 rw"]);
+  let now = 0;
+  let calls = 0;
+  const collector = createFilesystemCollector({
+    procRoot: root,
+    failures: createFailureLog(() => {}),
+    refreshMs: 10_000,
+    clock: () => now,
+    statfs: () => {
+      calls++;
+      return Promise.resolve({ bsize: 1024, blocks: 100, bfree: 100 - calls, bavail: 100 - calls });
+    },
+  });
+  try {
+    const used = async () => (await collector.collect()).filesystems!.map((f) => f.used);
+    assert.deepEqual(await used(), [1024]);
+    now = 9_999;
+    assert.deepEqual(await used(), [1024]);
+    assert.equal(calls, 1);
+    now = 10_000;
+    assert.deepEqual(await used(), [2048]);
+    assert.equal(calls, 2);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -56,3 +56,20 @@ Deno.test("createLoadCollector() and createProcessCountCollector() read procRoot
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("createProcessCountCollector() lists procRoot again only after refreshMs", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    let now = 0;
+    const collector = createProcessCountCollector(root, 5_000, () => now);
+    await Deno.mkdir(`${root}/1`);
+    assert.deepEqual(collector.collect(), { procs: 1 });
+    await Deno.mkdir(`${root}/2`);
+    now = 4_999;
+    assert.deepEqual(collector.collect(), { procs: 1 });
+    now = 5_000;
+    assert.deepEqual(collector.collect(), { procs: 2 });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

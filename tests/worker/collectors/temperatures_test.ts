@@ -32,3 +32,29 @@ Deno.test("parseMillidegrees() divides by 1000", () => {
   assert.equal(parseMillidegrees("51234\n", "x"), 51.234);
   assert.throws(() => parseMillidegrees("", "x"), RangeError);
 });
+
+Deno.test("createTemperatureCollector() lists sensors again only after rescanMs", async () => {
+  const sys = await Deno.makeTempDir();
+  try {
+    let now = 0;
+    const collector = createTemperatureCollector(sys, 60_000, () => now);
+    assert.deepEqual(await collector.collect(), {});
+    const dir = `${sys}/class/hwmon/hwmon0`;
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(`${dir}/name`, "k10temp\n");
+    await Deno.writeTextFile(`${dir}/temp1_input`, "41000\n");
+    now = 59_999;
+    assert.deepEqual(await collector.collect(), {});
+    now = 60_000;
+    assert.deepEqual(await collector.collect(), {
+      temps: [{ sensor: "k10temp", label: "temp1", celsius: 41 }],
+    });
+    await Deno.writeTextFile(`${dir}/temp1_input`, "42500\n");
+    now = 60_001;
+    assert.deepEqual(await collector.collect(), {
+      temps: [{ sensor: "k10temp", label: "temp1", celsius: 42.5 }],
+    });
+  } finally {
+    await Deno.remove(sys, { recursive: true });
+  }
+});
