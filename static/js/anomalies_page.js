@@ -12,6 +12,7 @@ import { machineHash, navigate, routeHash } from "./router.js";
 import { drawScatter, nearestPoint } from "./scatter.js";
 import { fmtPct, fmtTime } from "./format.js";
 
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 const RANGES = /** @type {const} */ ([
   ["1h", 3600e3],
   ["6h", 6 * 3600e3],
@@ -139,15 +140,18 @@ export function mountAnomaliesPage(root, route, ctx) {
   /** @type {any} */
   let scatter = null;
 
+  let selectSignature = "";
+  /** Lists the machines in the picker; rebuilt only when machines come, go or are renamed. */
   function fillMachineSelect() {
-    const list = [...ctx.fleet.machines.values()].sort((a, b) =>
-      a.name.localeCompare(b.name, undefined, { numeric: true })
-    );
-    const options = [
-      h("option", { value: "", text: "All machines" }),
-      ...list.map((m) => h("option", { value: m.id, text: m.name })),
-    ];
-    if (machineSelect.options.length !== options.length) machineSelect.replaceChildren(...options);
+    const list = [...ctx.fleet.machines.values()].sort((a, b) => collator.compare(a.name, b.name));
+    const signature = list.map((m) => `${m.id}\0${m.name}`).join("\n");
+    if (signature !== selectSignature) {
+      selectSignature = signature;
+      machineSelect.replaceChildren(
+        h("option", { value: "", text: "All machines" }),
+        ...list.map((m) => h("option", { value: m.id, text: m.name })),
+      );
+    }
     machineSelect.value = machine;
   }
 
@@ -180,7 +184,8 @@ export function mountAnomaliesPage(root, route, ctx) {
     const list = [...ctx.fleet.machines.values()]
       .filter((m) => !machine || m.id === machine)
       .sort((a, b) =>
-        Number(b.anomalous) - Number(a.anomalous) || (b.score ?? -1) - (a.score ?? -1)
+        // Anomalous first, then by name: a stable order, so live score changes move no rows.
+        Number(b.anomalous) - Number(a.anomalous) || collator.compare(a.name, b.name)
       );
     if (!ctx.loaded()) {
       replaceChildren(statesEl, stateBox("loading", "Loading machines…"));
@@ -277,7 +282,9 @@ export function mountAnomaliesPage(root, route, ctx) {
     const ms = RANGES.find(([r]) => r === range)?.[1] ?? 86400e3;
     const to = Date.now();
     const from = to - ms;
-    replaceChildren(eventsEl, stateBox("loading", "Loading events…"));
+    if (!eventsEl.querySelector("table")) {
+      replaceChildren(eventsEl, stateBox("loading", "Loading events…"));
+    }
     try {
       const [sc, events] = await Promise.all([
         getJson(`/api/scatter?${query({ from, to, machine, limit: 5000 })}`, controller.signal),
@@ -322,9 +329,12 @@ export function mountAnomaliesPage(root, route, ctx) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let reloadTimer;
   const offMessage = ctx.onMessage((msg) => {
-    if (msg.type === "anomaly") {
-      clearTimeout(reloadTimer);
-      reloadTimer = setTimeout(load, 1000);
+    // At most one reload per 5 s however many events open, change or close.
+    if (msg.type === "anomaly" && reloadTimer === undefined) {
+      reloadTimer = setTimeout(() => {
+        reloadTimer = undefined;
+        load();
+      }, 5000);
     }
   });
   let statesQueued = false;

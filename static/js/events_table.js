@@ -20,7 +20,7 @@ export function describeCause(cause) {
 /**
  * A table of events, newest first.
  * @param {any[]} events AnomalyEvent with machineName
- * @param {{ showMachine: boolean, now: number }} opts
+ * @param {{ showMachine: boolean, now: number, limit?: number }} opts
  */
 export function eventsTable(events, opts) {
   const head = h(
@@ -32,7 +32,7 @@ export function eventsTable(events, opts) {
     h("th", { scope: "col", class: "num", text: "Peak score" }),
     h("th", { scope: "col", text: "Cause" }),
   );
-  const rows = events.map((e) => {
+  const row = (/** @type {any} */ e) => {
     const causes = Array.isArray(e.causes) ? e.causes : [];
     const main = causes[0];
     const duration = e.end === null || e.end === undefined
@@ -67,10 +67,25 @@ export function eventsTable(events, opts) {
         ),
       ),
     );
-  });
+  };
+  // The newest rows first; the rest on request, so a storm of events never blocks the page.
+  const limit = opts.limit ?? 100;
+  const body = h("tbody", {}, ...events.slice(0, limit).map(row));
+  const more = events.length > limit
+    ? h("button", {
+      type: "button",
+      class: "btn more",
+      text: `Show all ${events.length} events`,
+      onclick: (/** @type {Event} */ ev) => {
+        body.append(...events.slice(limit).map(row));
+        /** @type {HTMLElement} */ (ev.currentTarget).remove();
+      },
+    })
+    : null;
   return h(
     "div",
     { class: "table-scroll" },
-    h("table", { class: "table events" }, h("thead", {}, head), h("tbody", {}, ...rows)),
+    h("table", { class: "table events" }, h("thead", {}, head), body),
+    more,
   );
 }

@@ -13,6 +13,8 @@ import { flattenSample, parseDeviceKey } from "./metrics.js";
 import { machineHash, navigate } from "./router.js";
 import { statusOf, uptimeNow } from "./state.js";
 
+const deviceOrder = new Intl.Collator(undefined, { numeric: true });
+
 /** Preset ranges in ms; "live" is the last 5 minutes, updated with every sample. */
 export const RANGES = /** @type {const} */ ([
   ["live", 5 * 60e3],
@@ -60,9 +62,7 @@ export function chartSpecs(keys, perCore) {
     fam.get(d.name)?.add(d.field);
   }
   const names = (/** @type {string} */ family) =>
-    [...(devices.get(family)?.keys() ?? [])].sort((a, b) =>
-      a.localeCompare(b, undefined, { numeric: true })
-    );
+    [...(devices.get(family)?.keys() ?? [])].sort((a, b) => deviceOrder.compare(a, b));
   /**
    * @param {string} family
    * @param {[string, string][]} fields field and label suffix
