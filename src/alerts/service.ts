@@ -23,8 +23,6 @@ export interface AlertServiceOptions {
   now?: () => number;
   /** Passed to the dispatcher (tests shorten the retry delays). */
   delivery?: Omit<DispatcherOptions, "notifiers" | "onAttempt" | "now">;
-  /** Called after any alert changes state (the live feed pushes it to UIs). */
-  onChange?: (notice: AlertNotice) => void;
   tickMs?: number;
 }
 
@@ -35,7 +33,7 @@ export class AlertService {
   readonly #history: AlertHistory;
   readonly #now: () => number;
   readonly #log: (message: string) => void;
-  readonly #onChange?: (notice: AlertNotice) => void;
+  readonly #listeners = new Set<(notice: AlertNotice) => void>();
   readonly #tickMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
@@ -46,7 +44,6 @@ export class AlertService {
     this.config = options.config;
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? ((message) => console.error(message));
-    this.#onChange = options.onChange;
     this.#tickMs = options.tickMs ?? 1000;
     this.#history = new AlertHistory(options.db);
     this.#history.resolveOrphans(new Set(this.config.rules.map((r) => r.name)), this.#now());
@@ -73,9 +70,15 @@ export class AlertService {
       notify: (notice) => {
         this.#history.record(notice);
         this.#dispatcher.send(notice);
-        this.#onChange?.(notice);
+        for (const listener of this.#listeners) listener(notice);
       },
     });
+  }
+
+  /** Registers a listener for every alert state change (the live feed, badges). */
+  onChange(listener: (notice: AlertNotice) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Starts the clock that fires offline alerts and repeats. */

@@ -70,7 +70,12 @@ function masterKinds(argv: string[], os: string, env: Env): readonly PermissionK
   try {
     const config = parseMasterArgs(argv, env);
     return kindsOfFlags(
-      masterPermissionFlags({ dataDir: config.dataDir, localWorker: config.localWorker, os }),
+      masterPermissionFlags({
+        dataDir: config.dataDir,
+        localWorker: config.localWorker,
+        os,
+        alertsFile: config.alertsFile,
+      }),
     );
   } catch {
     return PERMISSION_KINDS; // As above.

@@ -5,6 +5,8 @@
 import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { getConnInfo, upgradeWebSocket } from "hono/deno";
+import { registerAlertRoutes } from "../alerts/routes.ts";
+import type { AlertService } from "../alerts/service.ts";
 import { GRIDMON_VERSION } from "../version.ts";
 import { registerApiRoutes } from "./api_routes.ts";
 import type { FleetState } from "./fleet_state.ts";
@@ -47,6 +49,8 @@ export interface AppDeps {
   mountUi?: MountUi;
   /** The `gridmon worker ...` command offered to logged-in UI users (never with --public-ui). */
   joinCommand?: () => string;
+  /** Serves /api/alerts* when given. */
+  alerts?: AlertService;
 }
 
 function peerOf(c: Context): string {
@@ -124,6 +128,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   registerApiRoutes(app, { store: deps.store, fleet, now });
+  if (deps.alerts) registerAlertRoutes(app, deps.alerts, now);
 
   app.get("/metrics", (c) => {
     const text = renderMetrics(fleet, stats, {

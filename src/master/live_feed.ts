@@ -155,6 +155,11 @@ export class LiveFeed {
     this.#broadcast({ type: "anomaly", event: { ...event, machineName } });
   }
 
+  /** An alert fired, repeated or resolved. */
+  alert(notice: { transition: string; alert: object }): void {
+    this.#broadcast({ type: "alert", transition: notice.transition, alert: notice.alert });
+  }
+
   /** Sends one `tick` with every machine that reported since the previous tick. */
   tick(): void {
     if (this.#dirty.size === 0) return;

@@ -1,4 +1,8 @@
 /** `gridmon master`: open the data directory and the store, serve, and stop cleanly on a signal. */
+import { DatabaseSync } from "node:sqlite";
+import { defaultAlertConfig } from "../alerts/defaults.ts";
+import { loadAlertConfig } from "../alerts/rules.ts";
+import { AlertService } from "../alerts/service.ts";
 import { UsageError } from "../cli/errors.ts";
 import { MASTER_HELP, parseMasterArgs } from "../cli/master_args.ts";
 import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
@@ -49,6 +53,10 @@ export async function main(
       "--ui-token: must differ from the join token (workers must not see the UI)",
     );
   }
+  // A bad rules file stops the master before anything starts (the error names line and field).
+  const alertConfig = config.alertsFile
+    ? await loadAlertConfig(config.alertsFile)
+    : defaultAlertConfig();
   const dataDir = config.dataDir.replace(/\/+$/, "") || "/";
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const joinToken = await loadOrCreateToken(`${dataDir}/token`, config.token);
@@ -64,6 +72,10 @@ export async function main(
     retention: config.retention,
     retentionMaxRows: 10_000,
   });
+  // Alerts keep their history in the same database, through a connection of their own.
+  const alertDb = new DatabaseSync(`${dataDir}/gridmon.db`);
+  alertDb.exec("PRAGMA busy_timeout = 5000");
+  const alerts = new AlertService({ config: alertConfig, db: alertDb, log });
   const sampler = config.localWorker
     ? createSampler({
       procRoot: "/proc",
@@ -87,11 +99,13 @@ export async function main(
       localSampler: sampler,
       intervalMs: config.intervalMs,
       detection: (opened) => createDetectionService(opened, { log }),
+      alerts,
       mountUi: (app, ui) => registerUiRoutes(app, ui),
       joinCommand: () => workerCommand(host, port, joinToken),
       log,
     });
   } catch (error) {
+    alertDb.close();
     store.close();
     if (error instanceof Deno.errors.AddrInUse) {
       throw new UsageError(`--port: ${config.bind}:${config.port} is already in use`);
@@ -104,11 +118,14 @@ export async function main(
   console.log(
     config.publicUi ? `Dashboard: ${base}/` : `Dashboard: ${base}/login#token=${uiToken}`,
   );
+  const alertSource = config.alertsFile ?? "built-in rules, no notifiers";
+  console.log(`Alerts: ${alertConfig.rules.length} rules (${alertSource})`);
   console.log("Add a machine by running on it:");
   console.log(`  ${workerCommand(host, port, joinToken)}`);
   const signal = await untilSignal();
   log(`${signal}: shutting down`);
   await master.close();
+  alertDb.close();
   store.close();
   log("stopped");
 }

@@ -5,7 +5,8 @@
  * opens with --allow-all (see src/worker/permissions.ts), so that is the only flag that works.
  * With --no-local-worker it needs exactly: read and write in the data directory, the network
  * (it listens on a port chosen at run time), the hostname and network interfaces (for the
- * printed Dashboard address) and the GRIDMON_* environment.
+ * printed Dashboard address), the GRIDMON_* environment, read access to the --alerts file, and
+ * LOG_TOKENS / LOG_STREAM, two debug switches the YAML parser of the rules file looks up.
  */
 import { workerNeedsAllowAll } from "../worker/permissions.ts";
 
@@ -16,6 +17,8 @@ export interface MasterPermissionOptions {
   localWorker?: boolean;
   /** Deno.build.os unless given. */
   os?: string;
+  /** The --alerts rules file, when given. */
+  alertsFile?: string;
 }
 
 /** Deno permission flags for `deno run` / `deno compile` of the master. */
@@ -27,10 +30,12 @@ export function masterPermissionFlags(options: MasterPermissionOptions): string[
     ? ["hostname", "osRelease", "cpus", "systemMemoryInfo", "loadavg", "osUptime"]
     : ["hostname"];
   return [
-    `--allow-read=${options.dataDir}`,
+    `--allow-read=${
+      [options.dataDir, ...(options.alertsFile ? [options.alertsFile] : [])].join(",")
+    }`,
     `--allow-write=${options.dataDir}`,
     "--allow-net",
     `--allow-sys=${[...sys, "networkInterfaces"].join(",")}`,
-    "--allow-env=GRIDMON_*",
+    "--allow-env=GRIDMON_*,LOG_TOKENS,LOG_STREAM",
   ];
 }

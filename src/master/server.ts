@@ -3,10 +3,15 @@
  * feed, detection, local worker, retention, and the HTTP server. `startMaster` is what `main`
  * and the tests call.
  */
+import type { AlertService } from "../alerts/service.ts";
 import { CLOSE } from "../protocol/messages.ts";
 import type { Sampler } from "../worker/sampler_types.ts";
 import { createApp, type MountUi } from "./app.ts";
-import { createNullDetection, type DetectionFactory } from "./detection_port.ts";
+import {
+  createNullDetection,
+  type DetectionFactory,
+  type DetectionPort,
+} from "./detection_port.ts";
 import { FleetState } from "./fleet_state.ts";
 import { IngestHub } from "./ingest_hub.ts";
 import { createIngestStats, type IngestStats } from "./ingest_stats.ts";
@@ -29,6 +34,8 @@ export interface MasterOptions {
   localSampler?: Sampler;
   intervalMs?: number;
   detection?: DetectionFactory;
+  /** Alert rules and delivery; fed committed samples, status changes and anomaly events. */
+  alerts?: AlertService;
   mountUi?: MountUi;
   /** The `gridmon worker ...` command for the UI's empty-fleet page. */
   joinCommand?: () => string;
@@ -80,6 +87,45 @@ function countAlerts(open: Map<number, string>, machineId: string): number {
   return n;
 }
 
+/** Feeds the alert service from the fleet, the hub and the detector; keeps the badges current. */
+function wireAlerts(
+  alerts: AlertService,
+  parts: {
+    fleet: FleetState;
+    hub: IngestHub;
+    detection: DetectionPort;
+    live: LiveFeed;
+    now: () => number;
+  },
+): () => void {
+  const { fleet, hub, detection, live, now } = parts;
+  const machineOf = (id: string) => ({ id, name: fleet.get(id)?.row.name ?? id });
+  // Machines known from an earlier run are offline until they reconnect.
+  for (const state of fleet.all()) {
+    if (!state.online) alerts.onStatus(machineOf(state.row.id), false, now());
+  }
+  const stops = [
+    hub.onCommitted((rows) => {
+      for (const row of rows) alerts.onSample(machineOf(row.machineId), row.sample);
+    }),
+    fleet.onChange((state) => alerts.onStatus(machineOf(state.row.id), state.online, now())),
+    detection.onEvent((event) => alerts.onAnomaly(machineOf(event.machineId), event, now())),
+  ];
+  stops.push(alerts.onChange((notice) => {
+    fleet.setAlerts(
+      notice.alert.machineId,
+      alerts.activeByMachine().get(notice.alert.machineId) ?? 0,
+    );
+    live.alert(notice);
+  }));
+  for (const [machineId, count] of alerts.activeByMachine()) fleet.setAlerts(machineId, count);
+  alerts.start();
+  return () => {
+    for (const stop of stops) stop();
+    alerts.stop();
+  };
+}
+
 /** Starts the master; resolves once it listens. */
 export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const { store } = options;
@@ -108,9 +154,13 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const stopEvents = detection.onEvent((event: AnomalyEvent) => {
     if (event.end === null) openEvents.set(event.id, event.machineId);
     else openEvents.delete(event.id);
-    fleet.setAlerts(event.machineId, countAlerts(openEvents, event.machineId));
+    // With alerts on, the badge counts firing alerts (set by wireAlerts) instead.
+    if (!options.alerts) fleet.setAlerts(event.machineId, countAlerts(openEvents, event.machineId));
     live.anomaly(event);
   });
+  const stopAlerts = options.alerts
+    ? wireAlerts(options.alerts, { fleet, hub, detection, live, now })
+    : () => {};
   const auth = createUiAuth({ accessToken: options.uiToken, publicUi: options.publicUi, now });
   const app = createApp({
     store,
@@ -126,6 +176,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     mountUi: options.mountUi,
     joinCommand: options.joinCommand,
+    alerts: options.alerts,
   });
 
   const flushTimer = setInterval(() => hub.flush(), options.flushEveryMs ?? 50);
@@ -156,6 +207,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
       hub.closeAll(CLOSE.goingAway, "master shutting down");
       live.close(CLOSE.goingAway, "master shutting down");
       stopEvents();
+      stopAlerts();
       detection.close();
       let timeout: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -179,6 +231,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
       stopTimers();
       live.close(CLOSE.goingAway, "master did not start");
       stopEvents();
+      stopAlerts();
       detection.close();
       reject(error);
       return;

@@ -82,8 +82,15 @@ Deno.test("masterPermissionFlags() is --allow-all with the local worker on Linux
     "--allow-write=/d",
     "--allow-net",
     "--allow-sys=hostname,networkInterfaces",
-    "--allow-env=GRIDMON_*",
+    "--allow-env=GRIDMON_*,LOG_TOKENS,LOG_STREAM",
   ]);
+  const withRules = masterPermissionFlags({
+    dataDir: "/d",
+    os: "linux",
+    localWorker: false,
+    alertsFile: "/etc/a.yaml",
+  });
+  assert.equal(withRules[0], "--allow-read=/d,/etc/a.yaml");
   const mac = masterPermissionFlags({ dataDir: "/d", os: "darwin" });
   assert.ok(mac.includes("--allow-write=/d"));
   assert.ok(mac.some((f) => f.startsWith("--allow-sys=") && f.includes("cpus")));

@@ -1,0 +1,162 @@
+/**
+ * Alerts end to end: the real master (a subprocess with its exact permission flags) fed by the
+ * simulator over the real protocol, delivering to a local HTTP receiver.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseSimulateArgs } from "../../src/cli/simulate_args.ts";
+import { masterPermissionFlags } from "../../src/master/permissions.ts";
+import { runSimulation } from "../../src/simulate/main.ts";
+import { freePort, spawnMasterChild } from "../master/master_process.ts";
+
+const TOKEN = "alerts-e2e-join-token";
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+interface Hook {
+  status: string;
+  rule: string;
+  metric: string | null;
+  machine: { id: string; name: string };
+  message: string;
+}
+
+function receiver() {
+  const hooks: Hook[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    hooks.push(await request.json());
+    return new Response(null, { status: 204 });
+  });
+  return {
+    hooks,
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    close: () => server.shutdown(),
+  };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test("a malformed rules file stops the master with the line and field", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const rules = join(dataDir, "alerts.yaml");
+  await Deno.writeTextFile(
+    rules,
+    "rules:\n  - name: hot\n    kind: threshold\n    metric: cpu.usage\n    op: '>>'\n    value: 90\n",
+  );
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...masterPermissionFlags({ dataDir, localWorker: false }),
+      MAIN,
+      "master",
+      "--port",
+      "0",
+      "--data",
+      dataDir,
+      "--no-local-worker",
+      "--alerts",
+      rules,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(result.stderr);
+  assert.equal(result.code, 1, stderr);
+  assert.match(stderr, /alerts\.yaml:5: rules\[0\]\.op: /);
+  assert.equal(new TextDecoder().decode(result.stdout).includes("Dashboard:"), false);
+  await Deno.remove(dataDir, { recursive: true });
+});
+
+Deno.test("threshold, anomaly and offline alerts reach a webhook from a simulated fleet", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const rx = receiver();
+  await Deno.writeTextFile(
+    join(dataDir, "alerts.yaml"),
+    `notifiers:
+  rx:
+    type: webhook
+    url: ${rx.url}
+rules:
+  - name: cpu-hot
+    kind: threshold
+    metric: cpu.usage
+    op: ">="
+    value: 97
+    for: 10s
+  - name: odd
+    kind: anomaly
+  - name: down
+    kind: offline
+    for: 2s
+`,
+  );
+  const port = freePort();
+  const master = await spawnMasterChild({
+    dataDir,
+    port,
+    token: TOKEN,
+    args: ["--public-ui", "--alerts", join(dataDir, "alerts.yaml")],
+  });
+  try {
+    const now = Date.now();
+    const config = parseSimulateArgs(
+      [
+        "--master",
+        `ws://127.0.0.1:${port}`,
+        "--token",
+        TOKEN,
+        "--workers",
+        "3",
+        "--start",
+        String(now - 20 * 60_000),
+        "--duration",
+        "20m",
+        "--faults",
+        "cpu@15m+2m:sim-0001",
+      ],
+      {},
+      now,
+    );
+    await runSimulation(config, { log: () => {}, progressMs: 0 });
+
+    // The simulation ended, its connections closed: all three machines go offline.
+    await until(
+      "three offline alerts",
+      () => rx.hooks.filter((h) => h.rule === "down").length === 3,
+    );
+    const fault = (hook: Hook) => hook.machine.name === "sim-0001";
+    const hot = rx.hooks.filter((h) => h.rule === "cpu-hot");
+    assert.deepEqual(hot.map((h) => [h.machine.name, h.status]), [["sim-0001", "firing"], [
+      "sim-0001",
+      "resolved",
+    ]]);
+    const odd = rx.hooks.filter((h) => h.rule === "odd" && h.status === "firing");
+    assert.ok(odd.length >= 1 && odd.every(fault), JSON.stringify(odd));
+    assert.match(odd[0].metric ?? "", /^cpu\./, odd[0].message);
+    assert.match(odd[0].message, /^Anomaly on sim-0001: cpu\./);
+
+    const api = await (await fetch(`http://127.0.0.1:${port}/api/alerts`)).json();
+    assert.equal(api.active.filter((a: { rule: string }) => a.rule === "down").length, 3);
+    assert.ok(
+      api.history.some((a: { rule: string; resolvedAt: number | null }) =>
+        a.rule === "cpu-hot" && a.resolvedAt !== null
+      ),
+    );
+    const machines = await (await fetch(`http://127.0.0.1:${port}/api/machines`)).json();
+    assert.ok(
+      machines.every((m: { alerts: number }) => m.alerts >= 1),
+      "every machine shows a badge count",
+    );
+  } finally {
+    master.child.kill("SIGTERM");
+    await master.done;
+    await rx.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
