@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what gridmon's development and tests need on a fresh Debian/Ubuntu machine:
 # Deno (pinned, from npm) and, with --test, Chromium (browser tests), promtool (metrics format
-# check), systemd-analyze (unit check) and stress-ng / node_exporter (benchmarks).
+# check) and systemd-analyze (unit check); with --bench also stress-ng and node_exporter, which the
+# benchmarks run beside gridmon.
 set -euo pipefail
 DENO_VERSION=2.9.6
 
@@ -14,11 +15,15 @@ if ! have_deno; then
   have_deno || { echo "setup: deno ${DENO_VERSION} did not install" >&2; exit 1; }
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  if [ "${1:-}" = "--bench" ]; then
+    command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
+    [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
+  fi
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]} from apt" >&2
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
