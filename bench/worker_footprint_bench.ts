@@ -8,7 +8,11 @@
  */
 import { join } from "node:path";
 import { startFakeMaster } from "../tests/helpers/fake_master.ts";
-import { masterHostPort, workerPermissionFlags } from "../src/worker/permissions.ts";
+import {
+  masterHostPort,
+  workerPermissionFlags,
+  workerV8FlagsArg,
+} from "../src/worker/permissions.ts";
 
 const NODE_EXPORTER = "/usr/bin/prometheus-node-exporter";
 const TARGET_CPU_PCT = 0.2;
@@ -97,7 +101,10 @@ const ticksPerSecond = await clockTicksPerSecond();
 const master = startFakeMaster({ token: "bench-token" });
 const dir = await Deno.makeTempDir({ prefix: "gridmon-footprint-" });
 const spoolDir = join(dir, "spool");
-const flags = workerPermissionFlags({ spoolDir, masterHostPort: masterHostPort(master.url) });
+const flags = [
+  ...workerPermissionFlags({ spoolDir, masterHostPort: masterHostPort(master.url) }),
+  workerV8FlagsArg(),
+];
 const worker = new Deno.Command(Deno.execPath(), {
   args: [
     "run",

@@ -25,6 +25,20 @@ export interface WorkerPermissionOptions {
   os?: string;
 }
 
+/**
+ * V8 flags for a process that runs the worker alone: no optimizing compilers (--lite-mode: about
+ * 4 MB less RSS, no more CPU for a loop that runs once a second) and garbage collection on the
+ * main thread (--single-threaded-gc: no GC helper threads to wake). The deno.json `worker` task
+ * and the footprint bench use them. Not for the compiled gridmon binary: its flags apply to every
+ * mode, and the master needs the optimizing compilers.
+ */
+export const WORKER_V8_FLAGS: readonly string[] = ["--lite-mode", "--single-threaded-gc"];
+
+/** WORKER_V8_FLAGS as one `deno run` argument. */
+export function workerV8FlagsArg(): string {
+  return `--v8-flags=${WORKER_V8_FLAGS.join(",")}`;
+}
+
 /** Paths Deno only opens with every permission granted. */
 export const DENO_GUARDED_PREFIXES = ["/proc", "/sys", "/dev"];
 

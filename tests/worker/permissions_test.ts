@@ -3,6 +3,7 @@ import {
   isDenoGuardedPath,
   masterHostPort,
   workerPermissionFlags,
+  workerV8FlagsArg,
 } from "../../src/worker/permissions.ts";
 
 Deno.test("workerPermissionFlags() falls back to --allow-all when procfs is at /proc (Deno's guard)", () => {
@@ -54,4 +55,9 @@ Deno.test("isDenoGuardedPath() matches /proc, /sys and /dev trees only", () => {
   assert.ok(isDenoGuardedPath("/sys/class"));
   assert.ok(!isDenoGuardedPath("/procfs"));
   assert.ok(!isDenoGuardedPath("/run/gridmon/proc"));
+});
+
+Deno.test("the deno.json worker task runs with WORKER_V8_FLAGS", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.ok(config.tasks.worker.split(" ").includes(workerV8FlagsArg()), config.tasks.worker);
 });

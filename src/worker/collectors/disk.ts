@@ -106,7 +106,10 @@ export async function isPhysicalDisk(sysRoot: string, name: string): Promise<boo
   return (await exists(entry)) && (await exists(`${entry}/device`));
 }
 
-/** Reads `${procRoot}/diskstats`; devices are classified once, when first seen. */
+/**
+ * Reads `${procRoot}/diskstats`; devices are classified once, when first seen. Once every device
+ * is known the answer is synchronous (no promise, no deadline timer).
+ */
 export function createDiskCollector(
   procRoot: string,
   sysRoot: string,
@@ -115,22 +118,40 @@ export function createDiskCollector(
   const physical = new Map<string, boolean>();
   let previous: Map<string, DiskCounters> | undefined;
   let previousAt = 0;
+
+  function report(current: Map<string, DiskCounters>, at: number): SampleMetrics {
+    const disks: DiskMetrics[] = [];
+    for (const [name, counters] of current) {
+      if (physical.get(name)) {
+        disks.push(diskMetrics(name, previous?.get(name), counters, at - previousAt));
+      }
+    }
+    for (const name of physical.keys()) if (!current.has(name)) physical.delete(name);
+    previous = current;
+    previousAt = at;
+    return { disks };
+  }
+
+  async function classifyAndReport(
+    current: Map<string, DiskCounters>,
+    at: number,
+  ): Promise<SampleMetrics> {
+    for (const name of current.keys()) {
+      if (!physical.has(name)) physical.set(name, await isPhysicalDisk(sysRoot, name));
+    }
+    return report(current, at);
+  }
+
   return {
     name: "disk",
-    async collect(): Promise<SampleMetrics> {
+    collect(): SampleMetrics | Promise<SampleMetrics> {
       const text = readProcFile(`${procRoot}/diskstats`);
       const at = clock();
       const current = parseDiskstats(text);
-      const disks: DiskMetrics[] = [];
-      for (const [name, counters] of current) {
-        let keep = physical.get(name);
-        if (keep === undefined) physical.set(name, keep = await isPhysicalDisk(sysRoot, name));
-        if (keep) disks.push(diskMetrics(name, previous?.get(name), counters, at - previousAt));
+      for (const name of current.keys()) {
+        if (!physical.has(name)) return classifyAndReport(current, at);
       }
-      for (const name of physical.keys()) if (!current.has(name)) physical.delete(name);
-      previous = current;
-      previousAt = at;
-      return { disks };
+      return report(current, at);
     },
   };
 }

@@ -117,15 +117,20 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions): 
 
   return {
     name: "filesystems",
-    async collect(): Promise<SampleMetrics> {
+    collect(): SampleMetrics | Promise<SampleMetrics> {
       const now = clock();
+      // Between refreshes the answer is synchronous: no promise, no deadline timer.
       if (last !== undefined && now - lastAt < refreshMs) return { filesystems: last };
-      const text = readProcFile(`${options.procRoot}/self/mountinfo`);
-      const mounts = selectMounts(parseMountinfo(text));
-      const results = await Promise.all(mounts.map(measure));
-      last = results.filter((fs) => fs !== undefined);
-      lastAt = now;
-      return { filesystems: last };
+      return refresh(now);
     },
   };
+
+  async function refresh(now: number): Promise<SampleMetrics> {
+    const text = readProcFile(`${options.procRoot}/self/mountinfo`);
+    const mounts = selectMounts(parseMountinfo(text));
+    const results = await Promise.all(mounts.map(measure));
+    last = results.filter((fs) => fs !== undefined);
+    lastAt = now;
+    return { filesystems: last };
+  }
 }
