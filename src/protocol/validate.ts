@@ -9,6 +9,7 @@ import {
   type WorkerFrame,
   WorkerFrameSchema,
 } from "./messages.ts";
+import { checkWorkerFrame } from "./sample_validator.ts";
 import { PROTOCOL_VERSION } from "./version.ts";
 
 /** Result of validating one frame. */
@@ -27,9 +28,12 @@ export function exceedsUtf8Bytes(text: string, maxBytes: number): boolean {
   return encoder.encode(text).length > maxBytes;
 }
 
-/** Validates a frame a worker sent to the master. */
+/**
+ * Validates a frame a worker sent to the master: the rules of WorkerFrameSchema, checked by the
+ * hand-written sample_validator.ts (the ingest hot path; a test holds the two in agreement).
+ */
 export function parseWorkerFrame(text: string): Validated<WorkerFrame> {
-  return parseFrame(text, WorkerFrameSchema);
+  return parseFrame(text, WorkerFrameSchema, checkWorkerFrame);
 }
 
 /** Validates a frame the master sent to a worker. */
@@ -37,7 +41,11 @@ export function parseMasterFrame(text: string): Validated<MasterFrame> {
   return parseFrame(text, MasterFrameSchema);
 }
 
-function parseFrame<T>(text: string, schema: z.ZodType<T>): Validated<T> {
+function parseFrame<T>(
+  text: string,
+  schema: z.ZodType<T>,
+  check?: (data: unknown) => Validated<T>,
+): Validated<T> {
   if (typeof text !== "string") return { ok: false, reason: "binary frames are not accepted" };
   if (exceedsUtf8Bytes(text, LIMITS.maxFrameBytes)) {
     return { ok: false, reason: `frame larger than ${LIMITS.maxFrameBytes} bytes`, tooLarge: true };
@@ -48,11 +56,22 @@ function parseFrame<T>(text: string, schema: z.ZodType<T>): Validated<T> {
   } catch {
     return { ok: false, reason: "frame is not valid JSON" };
   }
-  return validateFrame(data, schema);
+  if (!check) return validateFrame(data, schema);
+  const refused = refuseVersion(data);
+  return refused ?? check(data);
 }
 
 /** Validates an already-decoded value (in-process paths such as the master's local worker). */
 export function validateFrame<T>(data: unknown, schema: z.ZodType<T>): Validated<T> {
+  const refused = refuseVersion(data);
+  if (refused) return refused;
+  const result = schema.safeParse(data);
+  if (result.success) return { ok: true, frame: result.data };
+  return { ok: false, reason: describeIssue(result.error.issues[0]) };
+}
+
+/** The refusal of a non-object or of another protocol version, checked before the schema. */
+function refuseVersion(data: unknown): { ok: false; reason: string } | undefined {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, reason: "frame must be a JSON object" };
   }
@@ -60,12 +79,11 @@ export function validateFrame<T>(data: unknown, schema: z.ZodType<T>): Validated
   if (v !== undefined && v !== PROTOCOL_VERSION) {
     return { ok: false, reason: `unsupported protocol version ${JSON.stringify(v)}` };
   }
-  const result = schema.safeParse(data);
-  if (result.success) return { ok: true, frame: result.data };
-  return { ok: false, reason: describeIssue(result.error.issues[0]) };
+  return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+/** A zod issue as a reason: `samples[0].cpu.usage: Too big: ...`. */
+export function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return "invalid frame";
   const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")
     .replace(/^\./, "");
