@@ -16,7 +16,7 @@ export interface MachineState {
   online: boolean;
   /** Receive time of the newest sample or hello. */
   lastActivity: number;
-  /** Open anomaly events. */
+  /** Firing alerts (or, when the master runs without alerts, open anomaly events). */
   alerts: number;
   /** Bumped on every change (lets readers cache what they derive from the state). */
   revision: number;

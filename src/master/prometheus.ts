@@ -191,9 +191,9 @@ export function renderMetrics(
       row.lastSeen / 1000,
     );
     out.add(
-      "gridmon_machine_open_anomalies",
+      "gridmon_machine_alerts_firing",
       "gauge",
-      "Anomaly events of the machine that are still open",
+      "Alerts of the machine that are firing (open anomaly events when alerts are off)",
       base,
       state.alerts,
     );
