@@ -9,10 +9,14 @@
  * in plus c(leaf size), the expected depth of an unbuilt subtree. The anomaly score is
  * 2^(-E[h] / c(psi)): near 1 for rows isolated early, at or below 0.5 for ordinary ones.
  *
- * Layout: every tree is stored as a complete binary tree of `depth` levels in flat typed arrays
- * (children of node i are 2i+1 and 2i+2), so scoring is a fixed number of branch-free steps.
- * A leaf above the bottom level is marked by a threshold of +Infinity: every row then walks
- * left to the bottom, where the leaf's value (its depth + c(size)) is stored.
+ * Layout, sized to the nodes actually grown (a master holds one forest per machine): per
+ * internal node its feature (Uint8 up to 256 features), its threshold (Float32: a threshold is
+ * the float32 nearest to the drawn one, kept inside the node's [min, max), and growing splits
+ * on exactly that value; a feature whose node range no float32 separates counts as constant)
+ * and its two children (Uint16). A child is either the index of an internal node of the same
+ * tree or, at or above `LEAF`, a leaf of `child - LEAF` training rows. Leaves take no storage:
+ * a leaf's path length is its depth plus c(size), computed on the way. `scoreAll` expands the
+ * forest once into complete binary trees for its branch-free batch walk.
  */
 import { Buffer } from "node:buffer";
 import { Random } from "./random.ts";
@@ -30,15 +34,29 @@ export interface ForestOptions {
 /** The saved form of a forest (`toJSON`), typed arrays as base64 of their little-endian bytes. */
 export interface ForestJSON {
   format: "gridmon-isolation-forest";
-  version: 1;
+  version: 2;
   nFeatures: number;
   trees: number;
   sampleSize: number;
   depth: number;
+  /** Uint32 per tree plus one: where each tree's internal nodes start. */
+  treeStart: string;
+  /** Uint8 (up to 256 features) or Uint16 per internal node. */
   feature: string;
+  /** Float32 per internal node. */
   threshold: string;
-  nodeC: string;
-  leafValue: string;
+  /** Uint16 (psi < 32768) or Uint32 per internal node: children as described above. */
+  left: string;
+  right: string;
+}
+
+/** The arrays of a forest (see the module comment). */
+export interface ForestArrays {
+  treeStart: Uint32Array;
+  feature: Uint8Array | Uint16Array;
+  threshold: Float32Array;
+  left: Uint16Array | Uint32Array;
+  right: Uint16Array | Uint32Array;
 }
 
 const EULER_GAMMA = 0.5772156649015329;
@@ -53,6 +71,18 @@ export function averagePathLength(n: number): number {
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
 }
 
+/** c(n) for small n, looked up while scoring. */
+const C_TABLE = Float64Array.from({ length: 257 }, (_, n) => averagePathLength(n));
+
+function c(n: number): number {
+  return n < 257 ? C_TABLE[n] : averagePathLength(n);
+}
+
+/** The smallest child value that means "leaf" for a forest of this psi. */
+function leafBase(sampleSize: number): number {
+  return sampleSize < 0x8000 ? 0x8000 : 0x80000000;
+}
+
 /** A trained forest. Create one with `fitForest` or `IsolationForest.fromJSON`. */
 export class IsolationForest {
   /** Number of features a row must have. */
@@ -60,40 +90,29 @@ export class IsolationForest {
   readonly trees: number;
   /** psi: rows each tree was grown on. */
   readonly sampleSize: number;
-  /** Levels of internal nodes per tree: ceil(log2 psi). */
+  /** Depth limit of the trees: ceil(log2 psi). */
   readonly depth: number;
-  readonly #internal: number;
-  readonly #leaves: number;
-  readonly #feature: Int32Array;
-  readonly #threshold: Float64Array;
-  readonly #nodeC: Float64Array;
-  readonly #leafValue: Float64Array;
+  readonly #a: ForestArrays;
+  readonly #leaf: number;
   readonly #scale: number;
   #ranks?: Cuts;
 
   /** Low level: wraps arrays laid out as described in the module comment. */
-  constructor(
-    nFeatures: number,
-    sampleSize: number,
-    depth: number,
-    arrays: {
-      feature: Int32Array;
-      threshold: Float64Array;
-      nodeC: Float64Array;
-      leafValue: Float64Array;
-    },
-  ) {
+  constructor(nFeatures: number, sampleSize: number, arrays: ForestArrays) {
     this.nFeatures = nFeatures;
     this.sampleSize = sampleSize;
-    this.depth = depth;
-    this.#internal = 2 ** depth - 1;
-    this.#leaves = 2 ** depth;
-    this.trees = arrays.leafValue.length / this.#leaves;
-    this.#feature = arrays.feature;
-    this.#threshold = arrays.threshold;
-    this.#nodeC = arrays.nodeC;
-    this.#leafValue = arrays.leafValue;
+    this.depth = maxDepth(sampleSize);
+    this.trees = arrays.treeStart.length - 1;
+    this.#a = arrays;
+    this.#leaf = leafBase(sampleSize);
     this.#scale = -1 / (this.trees * averagePathLength(sampleSize));
+  }
+
+  /** Bytes held by the forest's arrays (not counting `scoreAll`'s expanded copy). */
+  get byteLength(): number {
+    const a = this.#a;
+    return a.treeStart.byteLength + a.feature.byteLength + a.threshold.byteLength +
+      a.left.byteLength + a.right.byteLength;
   }
 
   /** Anomaly score in (0, 1) of the row starting at `offset` in `data` (row-major). */
@@ -108,20 +127,69 @@ export class IsolationForest {
 
   /** Sum over trees of the row's path length (leaf depth + c(leaf size)). */
   #pathSum(data: ArrayLike<number>, offset: number): number {
-    const feature = this.#feature, threshold = this.#threshold, leafValue = this.#leafValue;
-    const internal = this.#internal, depth = this.depth;
+    const { treeStart, feature, threshold, left, right } = this.#a;
+    const leaf = this.#leaf, rootLeaf = c(this.sampleSize);
     let sum = 0;
-    for (let t = 0, base = 0, leafBase = -internal; t < this.trees; t++) {
-      let node = 0;
-      for (let d = 0; d < depth; d++) {
-        const k = base + node;
-        node = 2 * node + (data[offset + feature[k]] > threshold[k] ? 2 : 1);
+    for (let t = 0; t < this.trees; t++) {
+      const base = treeStart[t];
+      if (base === treeStart[t + 1]) {
+        sum += rootLeaf;
+        continue;
       }
-      sum += leafValue[leafBase + node];
-      base += internal;
-      leafBase += this.#leaves;
+      let k = base, d = 0;
+      for (;;) {
+        d++;
+        const child = data[offset + feature[k]] > threshold[k] ? right[k] : left[k];
+        if (child >= leaf) {
+          sum += d + c(child - leaf);
+          break;
+        }
+        k = base + child;
+      }
     }
     return sum;
+  }
+
+  /** Training rows under `child` of a tree starting at `base`. */
+  #rows(base: number, child: number): number {
+    if (child >= this.#leaf) return child - this.#leaf;
+    return this.#rows(base, this.#a.left[base + child]) +
+      this.#rows(base, this.#a.right[base + child]);
+  }
+
+  /**
+   * The forest as complete binary trees of `depth` levels (children of node i at 2i+1 and
+   * 2i+2; a leaf above the bottom level has threshold +Infinity, so rows walk left to the
+   * bottom, where its value, depth + c(size), is stored), for `scoreAll`'s batch walk.
+   */
+  #complete() {
+    const { treeStart, feature: feat, threshold: thr, left, right } = this.#a;
+    const depth = this.depth, leaf = this.#leaf;
+    const internal = 2 ** depth - 1, leaves = 2 ** depth;
+    const feature = new Int32Array(internal * this.trees);
+    const threshold = new Float64Array(internal * this.trees);
+    const leafValue = new Float64Array(leaves * this.trees);
+    const fill = (t: number, node: number, d: number, child: number) => {
+      const at = t * internal + node;
+      if (child < leaf) {
+        const k = treeStart[t] + child;
+        feature[at] = feat[k];
+        threshold[at] = thr[k];
+        fill(t, 2 * node + 1, d + 1, left[k]);
+        fill(t, 2 * node + 2, d + 1, right[k]);
+        return;
+      }
+      let bottom = node;
+      while (bottom < internal) {
+        threshold[t * internal + bottom] = Infinity;
+        bottom = 2 * bottom + 1;
+      }
+      leafValue[t * leaves + bottom - internal] = d + c(child - leaf);
+    };
+    for (let t = 0; t < this.trees; t++) {
+      fill(t, 0, 0, treeStart[t] === treeStart[t + 1] ? leaf + this.sampleSize : 0);
+    }
+    return { feature, threshold, leafValue, internal, leaves };
   }
 
   /** Scores every row of a row-major matrix with `nFeatures` columns. */
@@ -139,7 +207,7 @@ export class IsolationForest {
     for (let start = 0; start < nRows; start += BLOCK) {
       const count = Math.min(BLOCK, nRows - start);
       binRows(data, start * nF, count, nF, ranks, bins);
-      this.#sumBlock(bins, count, ranks.node, out, start);
+      this.#sumBlock(bins, count, ranks, out, start);
     }
     for (let r = 0; r < nRows; r++) out[r] = Math.pow(2, out[r] * this.#scale);
     return out;
@@ -153,12 +221,12 @@ export class IsolationForest {
   #sumBlock(
     bins: Int32Array,
     count: number,
-    node: Int32Array,
+    ranks: Cuts,
     out: Float64Array,
     outStart: number,
   ) {
-    const leafValue = this.#leafValue;
-    const internal = this.#internal, leaves = this.#leaves, depth = this.depth;
+    const { node, leafValue, internal, leaves } = ranks;
+    const depth = this.depth;
     for (let t = 0; t < this.trees; t++) {
       const base = t * internal;
       const leafBase = t * leaves - internal;
@@ -213,7 +281,7 @@ export class IsolationForest {
   #thresholdRanks(): Cuts {
     if (this.#ranks) return this.#ranks;
     const nF = this.nFeatures;
-    const threshold = this.#threshold, feature = this.#feature;
+    const { threshold, feature, leafValue, internal, leaves } = this.#complete();
     const cutStart = new Int32Array(nF + 1);
     for (let k = 0; k < threshold.length; k++) {
       if (threshold[k] !== Infinity) cutStart[feature[k] + 1]++;
@@ -249,7 +317,15 @@ export class IsolationForest {
       node[2 * k] = feature[k] * BLOCK; // where the feature's bins start
       node[2 * k + 1] = rank[k];
     }
-    this.#ranks = { cuts, cutStart, node, ...bucketCuts(cuts, cutStart) };
+    this.#ranks = {
+      cuts,
+      cutStart,
+      node,
+      leafValue,
+      internal,
+      leaves,
+      ...bucketCuts(cuts, cutStart),
+    };
     return this.#ranks;
   }
 
@@ -264,47 +340,41 @@ export class IsolationForest {
    */
   attribute(data: ArrayLike<number>, offset = 0): Float64Array {
     const out = new Float64Array(this.nFeatures);
-    const feature = this.#feature, threshold = this.#threshold, nodeC = this.#nodeC;
-    const internal = this.#internal, depth = this.depth;
+    const { treeStart, feature, threshold, left, right } = this.#a;
+    const leaf = this.#leaf;
     for (let t = 0; t < this.trees; t++) {
-      const base = t * internal;
-      let node = 0;
-      for (let d = 0; d < depth; d++) {
-        const k = base + node;
-        if (threshold[k] === Infinity) break; // a leaf above the bottom level
+      const base = treeStart[t];
+      if (base === treeStart[t + 1]) continue;
+      let k = base, n = this.sampleSize;
+      for (;;) {
         const f = feature[k];
-        node = 2 * node + (data[offset + f] > threshold[k] ? 2 : 1);
-        out[f] += nodeC[k] - 1 - this.#subtreeC(t, node, d + 1);
+        const child = data[offset + f] > threshold[k] ? right[k] : left[k];
+        const m = this.#rows(base, child);
+        out[f] += c(n) - 1 - c(m);
+        if (child >= leaf) break;
+        k = base + child;
+        n = m;
       }
     }
     for (let f = 0; f < out.length; f++) out[f] /= this.trees;
     return out;
   }
 
-  /** c(size) of the node at `node` and `depth` of tree t, whether internal or a leaf. */
-  #subtreeC(t: number, node: number, depth: number): number {
-    const internal = this.#internal;
-    if (node < internal && this.#threshold[t * internal + node] !== Infinity) {
-      return this.#nodeC[t * internal + node];
-    }
-    let bottom = node;
-    while (bottom < internal) bottom = 2 * bottom + 1;
-    return this.#leafValue[t * this.#leaves + bottom - internal] - depth;
-  }
-
   /** The saved form; `IsolationForest.fromJSON(forest.toJSON())` scores bit for bit the same. */
   toJSON(): ForestJSON {
+    const a = this.#a;
     return {
       format: "gridmon-isolation-forest",
-      version: 1,
+      version: 2,
       nFeatures: this.nFeatures,
       trees: this.trees,
       sampleSize: this.sampleSize,
       depth: this.depth,
-      feature: toBase64(this.#feature),
-      threshold: toBase64(this.#threshold),
-      nodeC: toBase64(this.#nodeC),
-      leafValue: toBase64(this.#leafValue),
+      treeStart: toBase64(a.treeStart),
+      feature: toBase64(a.feature),
+      threshold: toBase64(a.threshold),
+      left: toBase64(a.left),
+      right: toBase64(a.right),
     };
   }
 
@@ -314,7 +384,7 @@ export class IsolationForest {
     if (typeof json !== "object" || json === null) throw bad("not an object");
     const j = json as Record<string, unknown>;
     if (j.format !== "gridmon-isolation-forest") throw bad(`format is ${String(j.format)}`);
-    if (j.version !== 1) throw bad(`unsupported version ${String(j.version)}`);
+    if (j.version !== 2) throw bad(`unsupported version ${String(j.version)}`);
     const whole = (key: string, min: number, max: number) => {
       const v = j[key];
       if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
@@ -322,24 +392,43 @@ export class IsolationForest {
       }
       return v;
     };
-    const nFeatures = whole("nFeatures", 1, 1 << 20);
-    const trees = whole("trees", 1, 1 << 16);
+    const nFeatures = whole("nFeatures", 1, 65536);
+    const trees = whole("trees", 1, 65536);
     const sampleSize = whole("sampleSize", 2, 1 << 24);
     const depth = whole("depth", 1, 24);
     if (depth !== maxDepth(sampleSize)) throw bad(`depth ${depth} does not match ${sampleSize}`);
-    const internal = (2 ** depth - 1) * trees;
-    const arrays = {
-      feature: new Int32Array(fromBase64(j.feature, internal * 4, "feature", bad)),
-      threshold: new Float64Array(fromBase64(j.threshold, internal * 8, "threshold", bad)),
-      nodeC: new Float64Array(fromBase64(j.nodeC, internal * 8, "nodeC", bad)),
-      leafValue: new Float64Array(
-        fromBase64(j.leafValue, 2 ** depth * trees * 8, "leafValue", bad),
-      ),
+    const treeStart = new Uint32Array(fromBase64(j.treeStart, (trees + 1) * 4, "treeStart", bad));
+    const nodes = treeStart[trees];
+    if (nodes > trees * (2 ** depth - 1)) throw bad(`treeStart ends at ${nodes}`);
+    const wide = nFeatures > 256, far = leafBase(sampleSize) > 0x8000;
+    const arrays: ForestArrays = {
+      treeStart,
+      feature: wide
+        ? new Uint16Array(fromBase64(j.feature, nodes * 2, "feature", bad))
+        : new Uint8Array(fromBase64(j.feature, nodes, "feature", bad)),
+      threshold: new Float32Array(fromBase64(j.threshold, nodes * 4, "threshold", bad)),
+      left: far
+        ? new Uint32Array(fromBase64(j.left, nodes * 4, "left", bad))
+        : new Uint16Array(fromBase64(j.left, nodes * 2, "left", bad)),
+      right: far
+        ? new Uint32Array(fromBase64(j.right, nodes * 4, "right", bad))
+        : new Uint16Array(fromBase64(j.right, nodes * 2, "right", bad)),
     };
-    for (const f of arrays.feature) {
-      if (f < 0 || f >= nFeatures) throw bad(`feature index ${f} out of range`);
+    const leaf = leafBase(sampleSize);
+    for (let t = 0; t < trees; t++) {
+      const base = treeStart[t], end = treeStart[t + 1];
+      if (end < base) throw bad(`treeStart decreases at tree ${t}`);
+      for (let k = base; k < end; k++) {
+        if (arrays.feature[k] >= nFeatures) throw bad(`feature index out of range`);
+        for (const child of [arrays.left[k], arrays.right[k]]) {
+          const ok = child >= leaf
+            ? child - leaf >= 1 && child - leaf <= sampleSize
+            : child > k - base && child < end - base;
+          if (!ok) throw bad(`child ${child} of node ${k - base} in tree ${t} is out of range`);
+        }
+      }
     }
-    return new IsolationForest(nFeatures, sampleSize, depth, arrays);
+    return new IsolationForest(nFeatures, sampleSize, arrays);
   }
 }
 
@@ -372,6 +461,10 @@ interface Cuts {
   gridStart: Int32Array;
   /** Index (into cuts) of the first cut at or after each bucket. */
   bucket: Int32Array;
+  /** The complete trees' leaf values (see `#complete`). */
+  leafValue: Float64Array;
+  internal: number;
+  leaves: number;
 }
 
 /** The bucket of `x` in a grid of `size` buckets; monotone in x, so cuts keep their order. */
@@ -444,7 +537,7 @@ export function maxDepth(sampleSize: number): number {
  * Values must be finite. Throws RangeError on bad shapes or options.
  */
 export function fitForest(
-  data: Float64Array,
+  data: ArrayLike<number>,
   nRows: number,
   nFeatures: number,
   options: ForestOptions = {},
@@ -459,10 +552,11 @@ export function fitForest(
 /**
  * `fitForest` in steps: yields the number of trees grown after every `treesPerStep` trees and
  * returns the forest, so a caller can spread a fit over several turns of its event loop. The
- * result is the same forest `fitForest` grows. `data` must not change until it is done.
+ * result is the same forest `fitForest` grows when `data` does not change in between; if it
+ * does, each tree is grown on the data as it is during that tree's step.
  */
 export function* growForest(
-  data: Float64Array,
+  data: ArrayLike<number>,
   nRows: number,
   nFeatures: number,
   options: ForestOptions = {},
@@ -471,8 +565,10 @@ export function* growForest(
   const trees = options.trees ?? 100;
   const seed = options.seed ?? 1;
   const wanted = options.sampleSize ?? 256;
-  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
-    throw new RangeError(`fitForest: nFeatures must be a whole number >= 1, got ${nFeatures}`);
+  if (!Number.isInteger(nFeatures) || nFeatures < 1 || nFeatures > 65536) {
+    throw new RangeError(
+      `fitForest: nFeatures must be a whole number in 1..65536, got ${nFeatures}`,
+    );
   }
   if (!Number.isInteger(nRows) || nRows < 2) {
     throw new RangeError(`fitForest: needs at least 2 rows, got ${nRows}`);
@@ -485,20 +581,29 @@ export function* growForest(
   if (!Number.isInteger(trees) || trees < 1 || trees > 65536) {
     throw new RangeError(`fitForest: trees must be a whole number in 1..65536, got ${trees}`);
   }
-  if (!Number.isInteger(wanted) || wanted < 2) {
-    throw new RangeError(`fitForest: sampleSize must be a whole number >= 2, got ${wanted}`);
+  if (!Number.isInteger(wanted) || wanted < 2 || wanted > 1 << 24) {
+    throw new RangeError(`fitForest: sampleSize must be a whole number in 2..2^24, got ${wanted}`);
   }
   if (!(treesPerStep >= 1)) {
     throw new RangeError(`growForest: treesPerStep must be >= 1, got ${treesPerStep}`);
   }
   const psi = Math.min(wanted, nRows);
   const depth = maxDepth(psi);
-  const internal = 2 ** depth - 1;
-  const leaves = 2 ** depth;
-  const feature = new Int32Array(internal * trees);
-  const threshold = new Float64Array(internal * trees);
-  const nodeC = new Float64Array(internal * trees);
-  const leafValue = new Float64Array(leaves * trees);
+  const leaf = leafBase(psi);
+  // Node arrays grow by doubling and are trimmed at the end.
+  let capacity = trees * 64;
+  let feature: Uint8Array | Uint16Array = nFeatures > 256
+    ? new Uint16Array(capacity)
+    : new Uint8Array(capacity);
+  let threshold = new Float32Array(capacity);
+  let left: Uint16Array | Uint32Array = leaf > 0x8000
+    ? new Uint32Array(capacity)
+    : new Uint16Array(capacity);
+  let right: Uint16Array | Uint32Array = leaf > 0x8000
+    ? new Uint32Array(capacity)
+    : new Uint16Array(capacity);
+  const treeStart = new Uint32Array(trees + 1);
+  let count = 0, base = 0;
   const rng = new Random(seed);
   const permutation = new Int32Array(nRows);
   for (let i = 0; i < nRows; i++) permutation[i] = i;
@@ -506,17 +611,21 @@ export function* growForest(
   const features = new Int32Array(nFeatures);
   for (let f = 0; f < nFeatures; f++) features[f] = f;
 
-  const grow = (
-    base: number,
-    leafBase: number,
-    node: number,
-    d: number,
-    lo: number,
-    hi: number,
-    known: number,
-  ) => {
+  const allocate = (): number => {
+    if (count === capacity) {
+      capacity *= 2;
+      feature = resized(feature, capacity);
+      threshold = resized(threshold, capacity);
+      left = resized(left, capacity);
+      right = resized(right, capacity);
+    }
+    return count++;
+  };
+
+  /** Grows the node of rows[lo..hi) at depth d; returns its child value for the parent. */
+  const grow = (d: number, lo: number, hi: number, known: number): number => {
     const n = hi - lo;
-    let chosen = -1, min = 0, max = 0, constants = known;
+    let chosen = -1, min = 0, max = 0, low = 0, constants = known;
     if (d < depth && n > 1) {
       // Draw features without replacement among those not yet known constant in this node.
       while (constants < nFeatures) {
@@ -530,30 +639,28 @@ export function* growForest(
           if (v > max) max = v;
         }
         if (max > min) {
-          chosen = f;
-          break;
+          low = float32AtLeast(min);
+          if (low < max) {
+            chosen = f;
+            break;
+          }
         }
         features[pick] = features[constants];
         features[constants++] = f;
       }
     }
-    if (chosen < 0) {
-      let bottom = node;
-      while (bottom < internal) {
-        threshold[base + bottom] = Infinity;
-        bottom = 2 * bottom + 1;
-      }
-      leafValue[leafBase + bottom - internal] = d + averagePathLength(n);
-      return;
-    }
+    if (chosen < 0) return leaf + n;
     let t = min + rng.nextFloat() * (max - min);
     if (t >= max) t = min;
-    feature[base + node] = chosen;
-    threshold[base + node] = t;
-    nodeC[base + node] = averagePathLength(n);
+    let t32 = Math.fround(t);
+    if (t32 < min) t32 = low;
+    else if (t32 >= max) t32 = float32Below(max);
+    const k = allocate();
+    feature[k] = chosen;
+    threshold[k] = t32;
     let i = lo, j = hi - 1;
     while (i <= j) {
-      if (data[rows[i] * nFeatures + chosen] <= t) {
+      if (data[rows[i] * nFeatures + chosen] <= t32) {
         i++;
       } else {
         const tmp = rows[i];
@@ -561,8 +668,11 @@ export function* growForest(
         rows[j--] = tmp;
       }
     }
-    grow(base, leafBase, 2 * node + 1, d + 1, lo, i, constants);
-    grow(base, leafBase, 2 * node + 2, d + 1, i, hi, constants);
+    const l = grow(d + 1, lo, i, constants);
+    const r = grow(d + 1, i, hi, constants);
+    left[k] = l;
+    right[k] = r;
+    return k - base;
   };
 
   for (let tree = 0; tree < trees; tree++) {
@@ -574,13 +684,53 @@ export function* growForest(
       permutation[j] = tmp;
       rows[i] = permutation[i];
     }
-    grow(tree * internal, tree * leaves, 0, 0, 0, psi, 0);
+    base = treeStart[tree] = count;
+    grow(0, 0, psi, 0);
     if ((tree + 1) % treesPerStep === 0 && tree + 1 < trees) yield tree + 1;
   }
-  return new IsolationForest(nFeatures, psi, depth, { feature, threshold, nodeC, leafValue });
+  treeStart[trees] = count;
+  return new IsolationForest(nFeatures, psi, {
+    treeStart,
+    feature: feature.slice(0, count),
+    threshold: threshold.slice(0, count),
+    left: left.slice(0, count),
+    right: right.slice(0, count),
+  });
 }
 
-function toBase64(array: Int32Array | Float64Array): string {
+function resized<T extends Uint8Array | Uint16Array | Uint32Array | Float32Array>(
+  array: T,
+  length: number,
+): T {
+  const out = new (array.constructor as new (length: number) => T)(length);
+  out.set(array as ArrayLike<number>);
+  return out;
+}
+
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+
+/** The next float32 above the float32 `f`. */
+function nextFloat32(f: number): number {
+  if (f === 0) return 1.401298464324817e-45;
+  F32[0] = f;
+  I32[0] += f > 0 ? 1 : -1;
+  return F32[0];
+}
+
+/** The smallest float32 >= x. */
+function float32AtLeast(x: number): number {
+  const f = Math.fround(x);
+  return f >= x ? f : nextFloat32(f);
+}
+
+/** The largest float32 < x. */
+function float32Below(x: number): number {
+  const f = Math.fround(x);
+  return f < x ? f : -nextFloat32(-f);
+}
+
+function toBase64(array: ArrayBufferView): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString("base64");
 }
 

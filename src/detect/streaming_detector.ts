@@ -15,7 +15,11 @@
  *   prints the numbers). Only the very first fit, before any verdict, runs at once.
  * - Features are quantized to a quarter of their `floor` before the forest sees them, so
  *   jitter below the smallest meaningful change cannot make a near-constant feature look
- *   informative.
+ *   informative. The window stores those quantized values as integer codes (value / step),
+ *   in an Int16Array when every feature has a floor (2 bytes a value instead of 8: a master
+ *   holds one window per machine), and the forest is grown on the codes in place: no copy.
+ *   The envelope and the normal range are read back from codes, the envelope widened by half
+ *   a step so that it still contains every value that went in.
  * - Threshold: the `quantile` (0.995) of the forest's scores on its own training window plus
  *   `margin`, at least `minThreshold`.
  * - A vector is anomalous when its score reaches the threshold AND some feature lies at least
@@ -98,6 +102,8 @@ interface Model {
   scale: Float64Array;
 }
 
+const INT16_MAX = 32767;
+
 const DEFAULTS = {
   warmup: 120,
   window: 3600,
@@ -121,7 +127,8 @@ export class StreamingDetector {
   readonly machineId: string;
   readonly #o: Required<DetectorOptions>;
   readonly #nF: number;
-  readonly #window: Float64Array;
+  /** Ring of `window` rows of codes (see `#encode`). */
+  readonly #window: Int16Array | Float64Array;
   #head = 0;
   #size = 0;
   readonly #last: Float64Array;
@@ -162,11 +169,13 @@ export class StreamingDetector {
     this.features = features;
     this.machineId = machineId;
     this.#nF = features.length;
-    this.#window = new Float64Array(o.window * this.#nF);
+    this.#steps = Float64Array.from(features, (f) => f.floor / 4);
+    this.#window = this.#steps.every((step) => step > 0)
+      ? new Int16Array(o.window * this.#nF)
+      : new Float64Array(o.window * this.#nF);
     this.#last = new Float64Array(this.#nF);
     this.#x = new Float64Array(this.#nF);
     this.#q = new Float64Array(this.#nF);
-    this.#steps = Float64Array.from(features, (f) => f.floor / 4);
   }
 
   /** The current threshold, or null before the first fit. */
@@ -269,19 +278,32 @@ export class StreamingDetector {
   }
 
   #push(x: Float64Array): void {
-    this.#window.set(x, this.#head * this.#nF);
+    const window = this.#window, at = this.#head * this.#nF;
+    this.#encode(x, this.#q);
+    if (window instanceof Int16Array) {
+      for (let f = 0; f < this.#nF; f++) {
+        window[at + f] = Math.max(-INT16_MAX, Math.min(INT16_MAX, this.#q[f]));
+      }
+    } else {
+      window.set(this.#q, at);
+    }
     this.#head = (this.#head + 1) % this.#o.window;
     if (this.#size < this.#o.window) this.#size++;
   }
 
-  /** Copies one row from `x` at `from` to `out` at `to`, rounded to a quarter floor. */
-  #quantize(x: ArrayLike<number>, from: number, out: Float64Array, to: number): void {
+  /** Codes of `x`: the number of quarter floors, rounded (the value itself without a floor). */
+  #encode(x: Float64Array, out: Float64Array): void {
     const steps = this.#steps;
     for (let f = 0; f < this.#nF; f++) {
       const step = steps[f];
-      const v = x[from + f];
-      out[to + f] = step > 0 ? Math.round(v / step) * step : v;
+      out[f] = step > 0 ? Math.round(x[f] / step) : x[f];
     }
+  }
+
+  /** The value of code `code` of feature `f`, moved by `half` steps. */
+  #decode(code: number, f: number, half = 0): number {
+    const step = this.#steps[f];
+    return step > 0 ? (code + half) * step : code;
   }
 
   /** Runs a whole refit at once (the first fit, and `refit()`). */
@@ -295,48 +317,46 @@ export class StreamingDetector {
   }
 
   /**
-   * A refit in small steps; the model is swapped in at the end. Each step (snapshot, ranges,
+   * A refit in small steps; the model is swapped in at the end. Each step (envelope, ranges,
    * 10 trees, 128 calibration rows) takes well under a millisecond, and `observe` runs one
-   * step per call, so no single sample waits for a whole refit.
+   * step per call, so no single sample waits for a whole refit. Steps read the window in
+   * place: rows that arrive meanwhile (a few, at one in `stride`) replace the oldest ones, so
+   * later trees and calibration rows may see them; the window's first `n` rows stay valid.
    */
   *#refitSteps(): Generator<void, void, void> {
-    const nF = this.#nF, n = this.#size, o = this.#o;
+    const nF = this.#nF, n = this.#size, o = this.#o, window = this.#window;
     const seed = o.seed + this.#fits++;
     this.#addedSinceFit = 0;
-    const data = new Float64Array(n * nF);
-    for (let r = 0; r < n; r++) {
-      this.#quantize(this.#window, r * nF, data, r * nF);
-    }
     const envLow = new Float64Array(nF).fill(Infinity);
     const envHigh = new Float64Array(nF).fill(-Infinity);
     for (let r = 0; r < n; r++) {
       for (let f = 0; f < nF; f++) {
-        const v = this.#window[r * nF + f];
+        const v = window[r * nF + f];
         if (v < envLow[f]) envLow[f] = v;
         if (v > envHigh[f]) envHigh[f] = v;
       }
     }
+    for (let f = 0; f < nF; f++) {
+      envLow[f] = this.#decode(envLow[f], f, -0.5);
+      envHigh[f] = this.#decode(envHigh[f], f, 0.5);
+    }
     // Calibrate on (at most) calibrationRows evenly spaced window rows.
     const m = Math.min(n, o.calibrationRows);
-    const rows = new Float64Array(m * nF);
-    for (let i = 0; i < m; i++) {
-      const r = Math.floor((i * n) / m);
-      rows.set(this.#window.subarray(r * nF, r * nF + nF), i * nF);
-    }
     yield;
     const low = new Float64Array(nF), high = new Float64Array(nF), scale = new Float64Array(nF);
     const column = new Float64Array(m);
     for (let f = 0; f < nF; f++) {
-      for (let i = 0; i < m; i++) column[i] = rows[i * nF + f];
+      for (let i = 0; i < m; i++) column[i] = window[Math.floor((i * n) / m) * nF + f];
       column.sort();
-      low[f] = quantileSorted(column, 0.01);
-      high[f] = quantileSorted(column, 0.99);
+      low[f] = this.#decode(quantileSorted(column, 0.01), f);
+      high[f] = this.#decode(quantileSorted(column, 0.99), f);
       const floor = this.features[f].floor;
       scale[f] = floor > 0 ? floor : 0.25 *
         Math.max(high[f] - low[f], 1e-9 * Math.max(1, Math.abs(low[f]), Math.abs(high[f])));
     }
     yield;
-    const growing = growForest(data, n, nF, { trees: o.trees, sampleSize: o.sampleSize, seed }, 10);
+    const options = { trees: o.trees, sampleSize: o.sampleSize, seed };
+    const growing = growForest(window, n, nF, options, 10);
     let forest: IsolationForest;
     for (;;) {
       const step = growing.next();
@@ -346,11 +366,9 @@ export class StreamingDetector {
       }
       yield;
     }
-    const quantized = new Float64Array(nF);
     const scores = new Float64Array(m);
     for (let i = 0; i < m; i++) {
-      this.#quantize(rows, i * nF, quantized, 0);
-      scores[i] = forest.scoreRow(quantized, 0);
+      scores[i] = forest.scoreRow(window, Math.floor((i * n) / m) * nF);
       if (i % 128 === 127 && i + 1 < m) yield;
     }
     scores.sort();
@@ -359,7 +377,7 @@ export class StreamingDetector {
   }
 
   #judge(model: Model, x: Float64Array) {
-    this.#quantize(x, 0, this.#q, 0);
+    this.#encode(x, this.#q);
     const raw = model.forest.scoreRow(this.#q, 0);
     const exceed = new Float64Array(this.#nF);
     let most = 0, sum = 0;
