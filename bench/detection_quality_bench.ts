@@ -120,6 +120,8 @@ let anomalousSamples = 0;
 const callCpu: number[] = [];
 const firstFitCpu: number[] = [];
 const wholeRefitCpu: number[] = [];
+let windowRows = 0;
+const detectorBytes: number[] = [];
 for (let m = 0; m < DAY_MACHINES; m++) {
   const model = createMachineModel("quiet-day", m);
   const detector = new MachineDetector(model.profile.machineId, { seed: m + 1 });
@@ -134,6 +136,8 @@ for (let m = 0; m < DAY_MACHINES; m++) {
     if (verdict.anomalous) anomalousSamples++;
     if (transition?.kind === "opened") dayEvents++;
   }
+  windowRows = detector.detector.windowSize;
+  detectorBytes.push(detector.detector.byteLength);
   for (let k = 0; k < 5; k++) {
     const t0 = cpuMs();
     detector.detector.refit();
@@ -241,10 +245,14 @@ function printCost(): void {
       } µs, max ${callCpu.at(-1)!.toFixed(2)} ms, mean ${
         ((callCpu.reduce((a, b) => a + b, 0) / callCpu.length) * 1000).toFixed(0)
       } µs (refits run in steps inside these calls). ` +
-      `A whole refit at once (3,600-row window, 100 trees × 256, 1,024 calibration rows): median ${
+      `A whole refit at once (${
+        windowRows.toLocaleString("en")
+      }-row window, 100 trees × 256, 1,024 calibration rows): median ${
         median(wholeRefitCpu).toFixed(1)
       } ms; the first fit after warm-up (120 rows, at once) median ${
         median(firstFitCpu).toFixed(1)
-      } ms.`,
+      } ms. Window + forest per detector at the end of the day: median ${
+        Math.round(median(detectorBytes)).toLocaleString("en")
+      } bytes (bench/detector_memory_bench.ts measures the whole heap).`,
   );
 }

@@ -66,7 +66,10 @@ export interface DetectorOptions {
   openAfter?: number;
   /** Normal vectors in a row that close it (default 10). */
   closeAfter?: number;
-  /** Anomalous vectors in a row after which they are learnt as normal (default window / 4). */
+  /**
+   * Anomalous vectors in a row after which they are learnt as normal (default a quarter of
+   * the vectors the window spans: window × stride / 16).
+   */
   adaptAfter?: number;
   /** Window rows scored and summarised at each refit (default 1024). */
   calibrationRows?: number;
@@ -151,7 +154,7 @@ export class StreamingDetector {
   constructor(features: readonly FeatureInfo[], options: DetectorOptions = {}, machineId = "") {
     if (features.length === 0) throw new RangeError("StreamingDetector needs at least one feature");
     const o = { ...DEFAULTS, ...withoutUndefined(options) };
-    const adaptAfter = options.adaptAfter ?? Math.floor(o.window / 4);
+    const adaptAfter = options.adaptAfter ?? Math.floor((o.window * o.stride) / 16);
     for (
       const key of ["warmup", "window", "stride", "refitEvery", "openAfter", "closeAfter"] as const
     ) {
@@ -186,6 +189,11 @@ export class StreamingDetector {
   /** How many past vectors fill the window (window × stride): what a warm start should read. */
   get historyWanted(): number {
     return this.#o.window * this.#o.stride;
+  }
+
+  /** Bytes of the window and the current forest: the bulk of what a detector holds. */
+  get byteLength(): number {
+    return this.#window.byteLength + (this.#model?.forest.byteLength ?? 0);
   }
 
   /** Vectors now in the training window. */

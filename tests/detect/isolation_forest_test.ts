@@ -6,6 +6,7 @@ import {
   IsolationForest,
   maxDepth,
 } from "../../src/detect/isolation_forest.ts";
+import { Buffer } from "node:buffer";
 import { Random } from "../../src/detect/random.ts";
 import { rocAuc } from "../../src/detect/roc_auc.ts";
 
@@ -178,4 +179,38 @@ Deno.test("growForest() yields every few trees and grows the same forest as fitF
   }
   assert.deepEqual(yielded, [10, 20]);
   assert.deepEqual(step.value.toJSON(), fitForest(data, 600, 3, { seed: 6, trees: 25 }).toJSON());
+});
+
+Deno.test("growForest() grows the same forest on Int16 codes as on the same values as floats", () => {
+  const floats = gaussianRows(400, 3, 5).map((v) => Math.round(v * 100));
+  const codes = Int16Array.from(floats);
+  assert.deepEqual(
+    fitForest(codes, 400, 3, { seed: 2, trees: 20 }).toJSON(),
+    fitForest(floats, 400, 3, { seed: 2, trees: 20 }).toJSON(),
+  );
+});
+
+Deno.test("a feature whose values no float32 threshold separates counts as constant", () => {
+  const data = new Float64Array(200);
+  for (let i = 0; i < 100; i++) {
+    data[2 * i] = 1 + (i % 2 === 0 ? 1e-12 : 2e-12);
+    data[2 * i + 1] = 7;
+  }
+  const forest = fitForest(data, 100, 2, { seed: 1, trees: 5 });
+  assert.equal(forest.scoreRow(data, 0), 0.5);
+  assert.equal(forest.byteLength, 6 * 4); // treeStart only: every tree is one leaf
+});
+
+Deno.test("a forest holds only the nodes grown: 9 bytes per split, leaves free", () => {
+  const forest = fitForest(gaussianRows(1000, 4, 3), 1000, 4, { seed: 1 });
+  const splits = (forest.byteLength - 101 * 4) / 9;
+  assert.ok(Number.isInteger(splits) && splits > 100 && splits < 100 * 255);
+  const json = forest.toJSON();
+  assert.equal(Buffer.from(json.threshold, "base64").byteLength, splits * 4);
+});
+
+Deno.test("fromJSON() rejects children that point back up a tree (a loop)", () => {
+  const json = fitForest(gaussianRows(50, 2, 1), 50, 2, { trees: 2 }).toJSON();
+  const zeros = Buffer.alloc(Buffer.from(json.left, "base64").byteLength).toString("base64");
+  assert.throws(() => IsolationForest.fromJSON({ ...json, left: zeros }), /child 0 of node 0/);
 });

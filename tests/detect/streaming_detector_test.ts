@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MachineDetector } from "../../src/detect/machine_detector.ts";
+import { MACHINE_WINDOW, MachineDetector } from "../../src/detect/machine_detector.ts";
 import { Random } from "../../src/detect/random.ts";
 import { StreamingDetector } from "../../src/detect/streaming_detector.ts";
 import type { EventTransition } from "../../src/detect/streaming_detector.ts";
@@ -113,7 +113,7 @@ Deno.test("warmStart() from stored samples gives verdicts at once, without event
   const rng = new Random(9);
   const history: Sample[] = Array.from({ length: 600 }, (_, i) => syntheticSample(rng, i));
   const detector = new MachineDetector("m1", OPTIONS);
-  assert.equal(detector.historyWanted, 1200 * 4);
+  assert.equal(detector.historyWanted, 1200 * MACHINE_WINDOW.stride);
   detector.warmStart(history);
   assert.ok(detector.detector.threshold !== null);
   const normal = detector.observe(syntheticSample(rng, 600));
@@ -145,4 +145,26 @@ Deno.test("StreamingDetector rejects bad options and vectors of the wrong length
   assert.throws(() => new StreamingDetector(features, { stride: 0 }), /stride/);
   assert.throws(() => new StreamingDetector(features, { quantile: 2 }), /quantile/);
   assert.throws(() => new StreamingDetector(features).observe(0, [1, 2]), /expected 1 values/);
+});
+
+Deno.test("a machine's window spans 4 h at 1 s, as the detector's default 3,600 × 4 does", () => {
+  assert.equal(new MachineDetector("m1").historyWanted, 3600 * 4);
+  assert.equal(new StreamingDetector([{ name: "a", floor: 1 }]).historyWanted, 3600 * 4);
+});
+
+Deno.test("the window holds 2-byte codes when every feature has a floor, 8 bytes otherwise", () => {
+  const floored = [{ name: "a", floor: 1 }, { name: "b", floor: 2 }];
+  assert.equal(new StreamingDetector(floored, { window: 500 }).byteLength, 500 * 2 * 2);
+  const free = [{ name: "a", floor: 1 }, { name: "b", floor: 0 }];
+  assert.equal(new StreamingDetector(free, { window: 500 }).byteLength, 500 * 2 * 8);
+});
+
+Deno.test("codes past the Int16 range are clamped in the window, not wrapped", () => {
+  const features = [{ name: "a", floor: 4 }, { name: "b", floor: 4 }];
+  const detector = new StreamingDetector(features, { warmup: 20, window: 100, trees: 10 });
+  // 1e6 in steps of 4 / 4 is far past 32,767: wrapped, it would read back as a small number.
+  for (let i = 0; i < 40; i++) detector.learn([i % 2 === 0 ? 1e6 : -1e6, i % 3]);
+  detector.refit();
+  const [a] = detector.normalRange()!;
+  assert.deepEqual([a.low, a.high], [-32767, 32767]);
 });
