@@ -12,8 +12,9 @@
  * Layout, sized to the nodes actually grown (a master holds one forest per machine): per
  * internal node its feature (Uint8 up to 256 features), its threshold (Float32: a threshold is
  * the float32 nearest to the drawn one, kept inside the node's [min, max), and growing splits
- * on exactly that value; a feature whose node range no float32 separates counts as constant)
- * and its two children (Uint16). A child is either the index of an internal node of the same
+ * on exactly that value; a feature whose node range no float32 separates counts as constant;
+ * a forest grown on an Int16Array, whole numbers, keeps Int16 thresholds rounded down, which
+ * split those rows exactly the same) and its two children (Uint16). A child is either the index of an internal node of the same
  * tree or, at or above `LEAF`, a leaf of `child - LEAF` training rows. Leaves take no storage:
  * a leaf's path length is its depth plus c(size), computed on the way. `scoreAll` expands the
  * forest once into complete binary trees for its branch-free batch walk.
@@ -43,8 +44,9 @@ export interface ForestJSON {
   treeStart: string;
   /** Uint8 (up to 256 features) or Uint16 per internal node. */
   feature: string;
-  /** Float32 per internal node. */
+  /** Float32 (or Int16 for a forest grown on whole numbers) per internal node. */
   threshold: string;
+  thresholdType: "float32" | "int16";
   /** Uint16 (psi < 32768) or Uint32 per internal node: children as described above. */
   left: string;
   right: string;
@@ -54,7 +56,7 @@ export interface ForestJSON {
 export interface ForestArrays {
   treeStart: Uint32Array;
   feature: Uint8Array | Uint16Array;
-  threshold: Float32Array;
+  threshold: Float32Array | Int16Array;
   left: Uint16Array | Uint32Array;
   right: Uint16Array | Uint32Array;
 }
@@ -373,6 +375,7 @@ export class IsolationForest {
       treeStart: toBase64(a.treeStart),
       feature: toBase64(a.feature),
       threshold: toBase64(a.threshold),
+      thresholdType: a.threshold instanceof Int16Array ? "int16" : "float32",
       left: toBase64(a.left),
       right: toBase64(a.right),
     };
@@ -406,7 +409,9 @@ export class IsolationForest {
       feature: wide
         ? new Uint16Array(fromBase64(j.feature, nodes * 2, "feature", bad))
         : new Uint8Array(fromBase64(j.feature, nodes, "feature", bad)),
-      threshold: new Float32Array(fromBase64(j.threshold, nodes * 4, "threshold", bad)),
+      threshold: j.thresholdType === "int16"
+        ? new Int16Array(fromBase64(j.threshold, nodes * 2, "threshold", bad))
+        : new Float32Array(fromBase64(j.threshold, nodes * 4, "threshold", bad)),
       left: far
         ? new Uint32Array(fromBase64(j.left, nodes * 4, "left", bad))
         : new Uint16Array(fromBase64(j.left, nodes * 2, "left", bad)),
@@ -414,6 +419,9 @@ export class IsolationForest {
         ? new Uint32Array(fromBase64(j.right, nodes * 4, "right", bad))
         : new Uint16Array(fromBase64(j.right, nodes * 2, "right", bad)),
     };
+    if (j.thresholdType !== "int16" && j.thresholdType !== "float32") {
+      throw bad(`thresholdType is ${String(j.thresholdType)}`);
+    }
     const leaf = leafBase(sampleSize);
     for (let t = 0; t < trees; t++) {
       const base = treeStart[t], end = treeStart[t + 1];
@@ -595,7 +603,11 @@ export function* growForest(
   let feature: Uint8Array | Uint16Array = nFeatures > 256
     ? new Uint16Array(capacity)
     : new Uint8Array(capacity);
-  let threshold = new Float32Array(capacity);
+  // Whole numbers: any threshold in [k, k + 1) splits them alike, so k is kept, in 2 bytes.
+  const whole = data instanceof Int16Array;
+  let threshold: Float32Array | Int16Array = whole
+    ? new Int16Array(capacity)
+    : new Float32Array(capacity);
   let left: Uint16Array | Uint32Array = leaf > 0x8000
     ? new Uint32Array(capacity)
     : new Uint16Array(capacity);
@@ -655,6 +667,7 @@ export function* growForest(
     let t32 = Math.fround(t);
     if (t32 < min) t32 = low;
     else if (t32 >= max) t32 = float32Below(max);
+    if (whole) t32 = Math.floor(t32);
     const k = allocate();
     feature[k] = chosen;
     threshold[k] = t32;
@@ -698,7 +711,7 @@ export function* growForest(
   });
 }
 
-function resized<T extends Uint8Array | Uint16Array | Uint32Array | Float32Array>(
+function resized<T extends Uint8Array | Uint16Array | Uint32Array | Int16Array | Float32Array>(
   array: T,
   length: number,
 ): T {
