@@ -28,7 +28,7 @@ export class MachineDetector {
     this.machineId = machineId;
     this.detector = new StreamingDetector(
       SAMPLE_FEATURES,
-      { ...MACHINE_WINDOW, ...options },
+      { ...MACHINE_WINDOW, ...given(options) },
       machineId,
     );
   }
@@ -48,4 +48,9 @@ export class MachineDetector {
     for (const sample of samples) this.detector.learn(this.#features.extract(sample));
     this.detector.refit();
   }
+}
+
+/** `options` without its undefined fields, so that they cannot undo MACHINE_WINDOW. */
+function given(options: DetectorOptions): DetectorOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }

@@ -149,6 +149,7 @@ Deno.test("StreamingDetector rejects bad options and vectors of the wrong length
 
 Deno.test("a machine's window spans 4 h at 1 s, as the detector's default 3,600 × 4 does", () => {
   assert.equal(new MachineDetector("m1").historyWanted, 3600 * 4);
+  assert.equal(new MachineDetector("m1", { window: undefined }).historyWanted, 3600 * 4);
   assert.equal(new StreamingDetector([{ name: "a", floor: 1 }]).historyWanted, 3600 * 4);
 });
 
