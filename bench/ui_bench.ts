@@ -138,6 +138,7 @@ try {
   for (
     const [label, hash] of [
       ["anomalies page (scatter, latest state of every machine)", "#/anomalies?range=1h"],
+      ["alerts page (firing, history, rules, silences)", "#/alerts"],
       ["machine page, live charts", `${someId}?range=live`],
     ]
   ) {

@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 /**
  * gridmon's dashboard: loads the fleet, keeps the live feed open, and shows the page the URL
- * names (fleet, machine, anomalies).
+ * names (fleet, machine, anomalies, alerts).
  */
 import { backoffMs, getJson } from "./js/api.js";
 import { h, setText, stateBox } from "./js/dom.js";
@@ -26,6 +26,7 @@ const main = /** @type {HTMLElement} */ (document.getElementById("main"));
 const conn = /** @type {HTMLElement} */ (document.getElementById("conn"));
 const banner = /** @type {HTMLElement} */ (document.getElementById("banner"));
 const logout = /** @type {HTMLButtonElement} */ (document.getElementById("logout"));
+const navAlerts = /** @type {HTMLElement} */ (document.getElementById("nav-alerts"));
 
 const fleet = createFleet();
 let fleetLoaded = false;
@@ -42,6 +43,17 @@ const ctx = {
     return () => messageListeners.delete(fn);
   },
 };
+
+/** The count of firing alerts beside the Alerts link (the sum of every machine's badge). */
+function showAlertCount() {
+  let n = 0;
+  for (const m of fleet.machines.values()) n += m.alerts;
+  if (navAlerts.hidden !== (n === 0)) navAlerts.hidden = n === 0;
+  setText(navAlerts, String(n));
+  const title = `${n} alert${n === 1 ? "" : "s"} firing`;
+  if (navAlerts.title !== title) navAlerts.title = title;
+}
+fleet.subscribe(showAlertCount);
 
 /** @param {string | null} text */
 function showBanner(text) {
@@ -140,6 +152,7 @@ let pageId;
 const LAZY_PAGES = {
   machine: () => import("./js/machine_page.js").then((m) => m.mountMachinePage),
   anomalies: () => import("./js/anomalies_page.js").then((m) => m.mountAnomaliesPage),
+  alerts: () => import("./js/alerts_page.js").then((m) => m.mountAlertsPage),
 };
 let routeSeq = 0;
 

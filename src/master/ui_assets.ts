@@ -11,6 +11,7 @@ import loginHtml from "../../static/login.html" with { type: "text" };
 import styleCss from "../../static/style.css" with { type: "text" };
 import appJs from "../../static/app.js" with { type: "text" };
 import loginJs from "../../static/login.js" with { type: "text" };
+import alertsPageJs from "../../static/js/alerts_page.js" with { type: "text" };
 import apiJs from "../../static/js/api.js" with { type: "text" };
 import anomaliesPageJs from "../../static/js/anomalies_page.js" with { type: "text" };
 import chartsJs from "../../static/js/charts.js" with { type: "text" };
@@ -47,6 +48,7 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "app.js": [appJs, JS],
   "login.js": [loginJs, JS],
   "style.css": [styleCss, CSS],
+  "js/alerts_page.js": [alertsPageJs, JS],
   "js/api.js": [apiJs, JS],
   "js/anomalies_page.js": [anomaliesPageJs, JS],
   "js/charts.js": [chartsJs, JS],

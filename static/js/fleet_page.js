@@ -77,6 +77,7 @@ export function mountFleetPage(root, route, ctx) {
     h("option", { value: "online", text: "Online" }),
     h("option", { value: "anomalous", text: "Anomalous" }),
     h("option", { value: "offline", text: "Offline" }),
+    h("option", { value: "alerts", text: "With alerts firing" }),
   );
   statusSelect.value = statusFilter;
   const message = h("div", { class: "fleet-message" });
@@ -272,7 +273,8 @@ export function mountFleetPage(root, route, ctx) {
       lastStructure = fleet.structureVersion;
       const needle = search.trim().toLowerCase();
       const filtered = all.filter((m) =>
-        (!statusFilter || statusOf(m) === statusFilter) &&
+        (!statusFilter ||
+          (statusFilter === "alerts" ? m.alerts > 0 : statusOf(m) === statusFilter)) &&
         (!needle || m.name.toLowerCase().includes(needle) ||
           m.hostname.toLowerCase().includes(needle) ||
           m.osName.toLowerCase().includes(needle) || m.id.toLowerCase().startsWith(needle))

@@ -6,7 +6,7 @@
  */
 import { cssVar, h, setText } from "./dom.js";
 import { fmtBps, fmtDuration, fmtPct } from "./format.js";
-import { machineHash } from "./router.js";
+import { machineHash, routeHash } from "./router.js";
 import { drawSparkline } from "./sparkline.js";
 import { SPARK_WINDOW_MS, statusOf, uptimeNow } from "./state.js";
 
@@ -37,7 +37,8 @@ const COLUMNS = /** @type {const} */ ([
 /**
  * @typedef {{
  *   el: HTMLElement, id: string, version: number, index: number,
- *   name: HTMLAnchorElement, host: HTMLElement, status: HTMLElement, statusWord: HTMLElement,
+ *   name: HTMLAnchorElement, alerts: HTMLAnchorElement, host: HTMLElement, status: HTMLElement,
+ *   statusWord: HTMLElement,
  *   cpu: HTMLElement, mem: HTMLElement, disk: HTMLElement, net: HTMLElement,
  *   spark: HTMLCanvasElement, os: HTMLElement, uptime: HTMLElement, statusClass: string,
  * }} Row
@@ -106,6 +107,7 @@ export function createFleetTable(container, opts) {
   /** @returns {Row} */
   function makeRow() {
     const name = h("a", { class: "ft-name", tabindex: "-1" });
+    const alerts = h("a", { class: "alert-badge", tabindex: "-1", hidden: true });
     const host = h("span", { class: "ft-host" });
     const statusWord = h("span", { class: "status-word" });
     const status = h(
@@ -126,7 +128,7 @@ export function createFleetTable(container, opts) {
     const el = h(
       "div",
       { class: "ft-row", role: "row", tabindex: "0" },
-      cell("c-name", name, host),
+      cell("c-name", name, alerts, host),
       cell("c-status", status),
       cell("c-num c-cpu", cpu),
       cell("c-num c-mem", mem),
@@ -143,6 +145,7 @@ export function createFleetTable(container, opts) {
       version: -1,
       index: -1,
       name,
+      alerts,
       host,
       status,
       statusWord,
@@ -214,9 +217,19 @@ export function createFleetTable(container, opts) {
     if (row.id !== m.id) {
       row.id = m.id;
       row.name.href = machineHash(m.id);
+      row.alerts.href = routeHash("/alerts", { machine: m.id });
       row.version = -1;
     }
     setText(row.name, m.name);
+    if (row.alerts.hidden !== (m.alerts === 0)) row.alerts.hidden = m.alerts === 0;
+    if (m.alerts > 0) {
+      const label = `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`;
+      setText(row.alerts, String(m.alerts));
+      if (row.alerts.title !== label) {
+        row.alerts.title = label;
+        row.alerts.setAttribute("aria-label", label);
+      }
+    }
     setText(row.host, m.hostname && m.hostname !== m.name ? m.hostname : "");
     const status = statusOf(m);
     if (row.statusClass !== status) {

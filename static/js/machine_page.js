@@ -10,7 +10,7 @@ import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { eventsTable } from "./events_table.js";
 import { fmtAgo, fmtBytes, fmtDuration, fmtScore, fmtTime, toLocalInput } from "./format.js";
 import { flattenSample, parseDeviceKey } from "./metrics.js";
-import { machineHash, navigate } from "./router.js";
+import { machineHash, navigate, routeHash } from "./router.js";
 import { statusOf, uptimeNow } from "./state.js";
 
 const deviceOrder = new Intl.Collator(undefined, { numeric: true });
@@ -173,6 +173,11 @@ export function mountMachinePage(root, route, ctx) {
     h("span", { class: "dot", "aria-hidden": "true" }),
     h("span", { class: "status-word" }),
   );
+  const alertsLink = h("a", {
+    class: "alert-badge alert-badge-wide",
+    href: routeHash("/alerts", { machine: id }),
+    hidden: true,
+  });
   const facts = h("dl", { class: "facts" });
   const scoreLine = h("p", { class: "score-line" });
   const rangeButtons = RANGES.map(([r]) =>
@@ -232,7 +237,7 @@ export function mountMachinePage(root, route, ctx) {
     "div",
     { class: "page page-machine" },
     h("p", { class: "crumbs" }, h("a", { href: "#/", text: "← Fleet" })),
-    h("div", { class: "page-head" }, title, badge),
+    h("div", { class: "page-head" }, title, badge, alertsLink),
     scoreLine,
     facts,
     h(
@@ -283,6 +288,8 @@ export function mountMachinePage(root, route, ctx) {
     const s = statusOf(m);
     badge.className = `status status-${s}`;
     setText(/** @type {Element} */ (badge.lastChild), s);
+    alertsLink.hidden = m.alerts === 0;
+    setText(alertsLink, `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`);
     const now = Date.now();
     /** @type {[string, string][]} */
     const rows = [

@@ -2,11 +2,12 @@
 /// <reference lib="dom" />
 /**
  * Hash routes, so links can be shared and back/forward work:
- * `#/` (fleet), `#/machine/<id>?range=1h&from=&to=`, `#/anomalies?machine=&range=`.
+ * `#/` (fleet), `#/machine/<id>?range=1h&from=&to=`, `#/anomalies?machine=&range=`,
+ * `#/alerts?machine=&range=`.
  */
 
 /**
- * @typedef {{ page: "fleet" | "machine" | "anomalies", id?: string, params: URLSearchParams }} Route
+ * @typedef {{ page: "fleet" | "machine" | "anomalies" | "alerts", id?: string, params: URLSearchParams }} Route
  */
 
 /**
@@ -24,6 +25,7 @@ export function parseRoute(hash) {
     return { page: "machine", id: decodeURIComponent(parts.slice(1).join("/")), params };
   }
   if (parts[0] === "anomalies") return { page: "anomalies", params };
+  if (parts[0] === "alerts") return { page: "alerts", params };
   return { page: "fleet", params };
 }
 

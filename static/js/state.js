@@ -14,7 +14,7 @@ export const SPARK_WINDOW_MS = 15 * 60 * 1000;
  *   online: boolean, lastSeen: number, info: any,
  *   cpu: number | null, mem: number | null, diskBps: number | null, netBps: number | null,
  *   uptime: number | null, uptimeAt: number,
- *   score: number | null, anomalous: boolean, reason: string | null,
+ *   score: number | null, anomalous: boolean, reason: string | null, alerts: number,
  *   sparkT: number[], sparkV: (number | null)[], sparkLoaded: boolean, version: number,
  * }} MachineView
  */
@@ -97,8 +97,9 @@ export function createFleet() {
       score: null,
       anomalous: false,
       reason: null,
+      alerts: 0,
     }));
-    const before = existing ? `${m.name}\0${m.online}\0${m.anomalous}` : "";
+    const before = existing ? `${m.name}\0${m.online}\0${m.anomalous}\0${m.alerts > 0}` : "";
     m.info = info;
     m.name = String(info.name ?? info.hostname ?? info.id);
     m.hostname = String(info.hostname ?? "");
@@ -121,9 +122,10 @@ export function createFleet() {
       m.anomalous = !!info.anomaly.anomalous;
       m.reason = info.anomaly.reason ?? null;
     }
+    m.alerts = Math.max(0, Number(info.alerts) || 0);
     m.version++;
     machines.set(m.id, m);
-    return before !== `${m.name}\0${m.online}\0${m.anomalous}`;
+    return before !== `${m.name}\0${m.online}\0${m.anomalous}\0${m.alerts > 0}`;
   }
 
   return {

@@ -23,6 +23,9 @@ const { fmtBps, fmtBytes, fmtDuration, fmtPct } = await browserModule("format.js
 const { machineHash, parseRoute, routeHash } = await browserModule("router.js");
 const { createFleet, pushSpark, SPARK_WINDOW_MS, statusOf } = await browserModule("state.js");
 const { chartSpecs, resolveRange } = await browserModule("machine_page.js");
+const { describeCondition, describeDelivery, globFromSource, shortDuration } = await browserModule(
+  "alerts_page.js",
+);
 
 const SAMPLE: Sample = {
   ts: 1_763_700_000_000,
@@ -116,6 +119,9 @@ Deno.test("a machine route survives ids with slashes and question marks", () => 
   assert.equal(route.params.has("to"), false);
   assert.equal(parseRoute(routeHash("/anomalies", { machine: "x" })).page, "anomalies");
   assert.equal(parseRoute("").page, "fleet");
+  const alerts = parseRoute(routeHash("/alerts", { machine: "a/b", range: "7d" }));
+  assert.equal(alerts.page, "alerts");
+  assert.equal(alerts.params.get("machine"), "a/b");
 });
 
 Deno.test("a tick updates known machines and names the unknown ones", () => {
@@ -174,4 +180,55 @@ Deno.test("a zoomed route wins over its preset; live is the last 5 minutes", () 
   assert.equal(live.live, true);
   assert.equal(live.to - live.from, 5 * 60e3);
   assert.equal(resolveRange(new URLSearchParams("range=bogus"), now).preset, "1h");
+});
+
+Deno.test("a machine's alert count comes from /api/machines and its machine frames", () => {
+  const fleet = createFleet();
+  const kinds: string[] = [];
+  fleet.subscribe((k: string) => kinds.push(k));
+  fleet.load([{ id: "m1", name: "web-1", online: true, latest: null, alerts: 0 }]);
+  assert.equal(fleet.machines.get("m1").alerts, 0);
+  fleet.updateMachine({ id: "m1", name: "web-1", online: true, latest: null, alerts: 2 });
+  assert.equal(fleet.machines.get("m1").alerts, 2);
+  // From none to some changes what the "with alerts" filter keeps: a structure change.
+  assert.deepEqual(kinds, ["structure", "structure"]);
+  fleet.updateMachine({ id: "m1", name: "web-1", online: true, latest: null, alerts: 1 });
+  assert.equal(kinds.at(-1), "values");
+  fleet.updateMachine({ id: "m1", name: "web-1", online: true, latest: null });
+  assert.equal(fleet.machines.get("m1").alerts, 0);
+});
+
+Deno.test("delivery outcomes read as delivered, retrying or failed with the error", () => {
+  const base = { notifier: "ops", at: 0 };
+  assert.deepEqual(describeDelivery({ ...base, ok: true, attempt: 1, final: true, error: null }), {
+    state: "delivered",
+    text: "ops: delivered",
+  });
+  assert.equal(
+    describeDelivery({ ...base, ok: true, attempt: 3, final: true, error: null }).text,
+    "ops: delivered (attempt 3)",
+  );
+  assert.deepEqual(
+    describeDelivery({ ...base, ok: false, attempt: 1, final: false, error: "HTTP 502" }),
+    { state: "retrying", text: "ops: retrying (attempt 1 failed: HTTP 502)" },
+  );
+  assert.deepEqual(
+    describeDelivery({ ...base, ok: false, attempt: 6, final: true, error: "fetch failed" }),
+    { state: "failed", text: "ops: failed after 6 attempts: fetch failed" },
+  );
+});
+
+Deno.test("rules read as people wrote them: globs, conditions, durations", () => {
+  assert.equal(globFromSource("^web-.*$"), "web-*");
+  assert.equal(globFromSource("^db\\.host-?$"), "db.host-?");
+  assert.equal(globFromSource(null), null);
+  assert.equal(
+    describeCondition({ kind: "threshold", metric: "fs:*:usedPct", op: ">=", threshold: 90 }),
+    "fs:*:usedPct >= 90",
+  );
+  assert.equal(describeCondition({ kind: "offline" }), "stops reporting");
+  assert.equal(shortDuration(0), "at once");
+  assert.equal(shortDuration(5000), "5s");
+  assert.equal(shortDuration(120_000), "2m");
+  assert.equal(shortDuration(7_200_000), "2h");
 });

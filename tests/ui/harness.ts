@@ -156,7 +156,8 @@ export function startSimulator(master: MasterProcess, args: string[]): Simulator
 /** A minimal worker speaking the real protocol, for hostnames the simulator would not choose. */
 export async function startFakeWorker(
   master: MasterProcess,
-  opts: { machineId: string; hostname: string; samples?: number },
+  /** `cpu`: the CPU usage every sample reports (default: 20-26 %). */
+  opts: { machineId: string; hostname: string; samples?: number; cpu?: number },
 ): Promise<{ stop: () => void }> {
   const ws = new WebSocket(`ws://127.0.0.1:${master.port}/ws/worker`);
   await new Promise((resolve, reject) => {
@@ -189,7 +190,7 @@ export async function startFakeWorker(
     seq: seq++,
     machineId: opts.machineId,
     hostname: opts.hostname,
-    cpu: { usage: 20 + (seq % 7), user: 15, system: 5, cores: [20, 25] },
+    cpu: { usage: opts.cpu ?? 20 + (seq % 7), user: 15, system: 5, cores: [20, 25] },
     mem: {
       total: 4 * 2 ** 30,
       used: 2 ** 30,
