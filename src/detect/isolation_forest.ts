@@ -9,15 +9,20 @@
  * in plus c(leaf size), the expected depth of an unbuilt subtree. The anomaly score is
  * 2^(-E[h] / c(psi)): near 1 for rows isolated early, at or below 0.5 for ordinary ones.
  *
- * Layout, sized to the nodes actually grown (a master holds one forest per machine): per
- * internal node its feature (Uint8 up to 256 features), its threshold (Float32: a threshold is
- * the float32 nearest to the drawn one, kept inside the node's [min, max), and growing splits
- * on exactly that value; a feature whose node range no float32 separates counts as constant;
- * a forest grown on an Int16Array, whole numbers, keeps Int16 thresholds rounded down, which
- * split those rows exactly the same) and its two children (Uint16). A child is either the index of an internal node of the same
- * tree or, at or above `LEAF`, a leaf of `child - LEAF` training rows. Leaves take no storage:
- * a leaf's path length is its depth plus c(size), computed on the way. `scoreAll` expands the
- * forest once into complete binary trees for its branch-free batch walk.
+ * Layout, sized to the nodes actually grown (a master holds one forest per machine), per
+ * internal node, in depth-first order:
+ * - its feature: Uint8 (up to 256 features), else Uint16;
+ * - its threshold: Float32, the float32 nearest the drawn one, kept inside the node's
+ *   [min, max); growing splits on exactly that value, and a feature whose node range no
+ *   float32 separates counts as constant. A forest grown on an Int16Array (whole numbers)
+ *   keeps Int16 thresholds rounded down instead: they split whole numbers the same way;
+ * - `left`: 0 when the left child is an internal node (then it is the next node), else the
+ *   size of that leaf (Uint8 for psi <= 256);
+ * - `right`: the right child, either the index of an internal node of the same tree or, at or
+ *   above `leafBase(psi)` (2^15 below psi 2^15), a leaf of `right - leafBase` rows (Uint16).
+ * Leaves take no storage of their own: a leaf's path length is its depth plus c(size),
+ * computed on the way. `scoreAll` expands the forest once into complete binary trees for its
+ * branch-free batch walk.
  */
 import { Buffer } from "node:buffer";
 import { Random } from "./random.ts";
@@ -47,8 +52,9 @@ export interface ForestJSON {
   /** Float32 (or Int16 for a forest grown on whole numbers) per internal node. */
   threshold: string;
   thresholdType: "float32" | "int16";
-  /** Uint16 (psi < 32768) or Uint32 per internal node: children as described above. */
+  /** Per internal node, as described in the module comment: Uint8, Uint16 or Uint32. */
   left: string;
+  /** Per internal node: Uint16 (psi < 32768) or Uint32. */
   right: string;
 }
 
@@ -57,7 +63,7 @@ export interface ForestArrays {
   treeStart: Uint32Array;
   feature: Uint8Array | Uint16Array;
   threshold: Float32Array | Int16Array;
-  left: Uint16Array | Uint32Array;
+  left: Uint8Array | Uint16Array | Uint32Array;
   right: Uint16Array | Uint32Array;
 }
 
@@ -83,6 +89,11 @@ function c(n: number): number {
 /** The smallest child value that means "leaf" for a forest of this psi. */
 function leafBase(sampleSize: number): number {
   return sampleSize < 0x8000 ? 0x8000 : 0x80000000;
+}
+
+/** Bytes per `left` entry: a left leaf has at most psi - 1 rows. */
+function leftBytes(sampleSize: number): number {
+  return sampleSize <= 256 ? 1 : sampleSize <= 65536 ? 2 : 4;
 }
 
 /** A trained forest. Create one with `fitForest` or `IsolationForest.fromJSON`. */
@@ -141,21 +152,36 @@ export class IsolationForest {
       let k = base, d = 0;
       for (;;) {
         d++;
-        const child = data[offset + feature[k]] > threshold[k] ? right[k] : left[k];
-        if (child >= leaf) {
-          sum += d + c(child - leaf);
-          break;
+        if (data[offset + feature[k]] > threshold[k]) {
+          const child = right[k];
+          if (child >= leaf) {
+            sum += d + c(child - leaf);
+            break;
+          }
+          k = base + child;
+        } else {
+          const size = left[k];
+          if (size !== 0) {
+            sum += d + c(size);
+            break;
+          }
+          k++;
         }
-        k = base + child;
       }
     }
     return sum;
   }
 
+  /** The left child of node k of the tree starting at `base`, in `right`'s encoding. */
+  #leftChild(base: number, k: number): number {
+    const size = this.#a.left[k];
+    return size === 0 ? k + 1 - base : this.#leaf + size;
+  }
+
   /** Training rows under `child` of a tree starting at `base`. */
   #rows(base: number, child: number): number {
     if (child >= this.#leaf) return child - this.#leaf;
-    return this.#rows(base, this.#a.left[base + child]) +
+    return this.#rows(base, this.#leftChild(base, base + child)) +
       this.#rows(base, this.#a.right[base + child]);
   }
 
@@ -165,7 +191,7 @@ export class IsolationForest {
    * bottom, where its value, depth + c(size), is stored), for `scoreAll`'s batch walk.
    */
   #complete() {
-    const { treeStart, feature: feat, threshold: thr, left, right } = this.#a;
+    const { treeStart, feature: feat, threshold: thr, right } = this.#a;
     const depth = this.depth, leaf = this.#leaf;
     const internal = 2 ** depth - 1, leaves = 2 ** depth;
     const feature = new Int32Array(internal * this.trees);
@@ -177,7 +203,7 @@ export class IsolationForest {
         const k = treeStart[t] + child;
         feature[at] = feat[k];
         threshold[at] = thr[k];
-        fill(t, 2 * node + 1, d + 1, left[k]);
+        fill(t, 2 * node + 1, d + 1, this.#leftChild(treeStart[t], k));
         fill(t, 2 * node + 2, d + 1, right[k]);
         return;
       }
@@ -342,7 +368,7 @@ export class IsolationForest {
    */
   attribute(data: ArrayLike<number>, offset = 0): Float64Array {
     const out = new Float64Array(this.nFeatures);
-    const { treeStart, feature, threshold, left, right } = this.#a;
+    const { treeStart, feature, threshold, right } = this.#a;
     const leaf = this.#leaf;
     for (let t = 0; t < this.trees; t++) {
       const base = treeStart[t];
@@ -350,7 +376,7 @@ export class IsolationForest {
       let k = base, n = this.sampleSize;
       for (;;) {
         const f = feature[k];
-        const child = data[offset + f] > threshold[k] ? right[k] : left[k];
+        const child = data[offset + f] > threshold[k] ? right[k] : this.#leftChild(base, k);
         const m = this.#rows(base, child);
         out[f] += c(n) - 1 - c(m);
         if (child >= leaf) break;
@@ -412,9 +438,10 @@ export class IsolationForest {
       threshold: j.thresholdType === "int16"
         ? new Int16Array(fromBase64(j.threshold, nodes * 2, "threshold", bad))
         : new Float32Array(fromBase64(j.threshold, nodes * 4, "threshold", bad)),
-      left: far
-        ? new Uint32Array(fromBase64(j.left, nodes * 4, "left", bad))
-        : new Uint16Array(fromBase64(j.left, nodes * 2, "left", bad)),
+      left: leftArray(
+        fromBase64(j.left, nodes * leftBytes(sampleSize), "left", bad),
+        sampleSize,
+      ),
       right: far
         ? new Uint32Array(fromBase64(j.right, nodes * 4, "right", bad))
         : new Uint16Array(fromBase64(j.right, nodes * 2, "right", bad)),
@@ -428,12 +455,15 @@ export class IsolationForest {
       if (end < base) throw bad(`treeStart decreases at tree ${t}`);
       for (let k = base; k < end; k++) {
         if (arrays.feature[k] >= nFeatures) throw bad(`feature index out of range`);
-        for (const child of [arrays.left[k], arrays.right[k]]) {
-          const ok = child >= leaf
-            ? child - leaf >= 1 && child - leaf <= sampleSize
-            : child > k - base && child < end - base;
-          if (!ok) throw bad(`child ${child} of node ${k - base} in tree ${t} is out of range`);
+        const size = arrays.left[k];
+        if (size === 0 ? k + 1 >= end : size >= sampleSize) {
+          throw bad(`left child ${size} of node ${k - base} in tree ${t} is out of range`);
         }
+        const child = arrays.right[k];
+        const ok = child >= leaf
+          ? child - leaf >= 1 && child - leaf < sampleSize
+          : child > k - base && child < end - base;
+        if (!ok) throw bad(`child ${child} of node ${k - base} in tree ${t} is out of range`);
       }
     }
     return new IsolationForest(nFeatures, sampleSize, arrays);
@@ -608,9 +638,7 @@ export function* growForest(
   let threshold: Float32Array | Int16Array = whole
     ? new Int16Array(capacity)
     : new Float32Array(capacity);
-  let left: Uint16Array | Uint32Array = leaf > 0x8000
-    ? new Uint32Array(capacity)
-    : new Uint16Array(capacity);
+  let left = leftArray(new ArrayBuffer(capacity * leftBytes(psi)), psi);
   let right: Uint16Array | Uint32Array = leaf > 0x8000
     ? new Uint32Array(capacity)
     : new Uint16Array(capacity);
@@ -683,7 +711,7 @@ export function* growForest(
     }
     const l = grow(d + 1, lo, i, constants);
     const r = grow(d + 1, i, hi, constants);
-    left[k] = l;
+    left[k] = l >= leaf ? l - leaf : 0; // an internal left child is node k + 1
     right[k] = r;
     return k - base;
   };
@@ -709,6 +737,19 @@ export function* growForest(
     left: left.slice(0, count),
     right: right.slice(0, count),
   });
+}
+
+/** `left` of a forest of this psi over `buffer`. */
+function leftArray(
+  buffer: ArrayBuffer,
+  sampleSize: number,
+): Uint8Array | Uint16Array | Uint32Array {
+  const bytes = leftBytes(sampleSize);
+  return bytes === 1
+    ? new Uint8Array(buffer)
+    : bytes === 2
+    ? new Uint16Array(buffer)
+    : new Uint32Array(buffer);
 }
 
 function resized<T extends Uint8Array | Uint16Array | Uint32Array | Int16Array | Float32Array>(

@@ -210,9 +210,9 @@ Deno.test("a feature whose values no float32 threshold separates counts as const
   assert.equal(forest.byteLength, 6 * 4); // treeStart only: every tree is one leaf
 });
 
-Deno.test("a forest holds only the nodes grown: 9 bytes per split, leaves free", () => {
+Deno.test("a forest holds only the nodes grown: 8 bytes per split, leaves free", () => {
   const forest = fitForest(gaussianRows(1000, 4, 3), 1000, 4, { seed: 1 });
-  const splits = (forest.byteLength - 101 * 4) / 9;
+  const splits = (forest.byteLength - 101 * 4) / 8;
   assert.ok(Number.isInteger(splits) && splits > 100 && splits < 100 * 255);
   const json = forest.toJSON();
   assert.equal(Buffer.from(json.threshold, "base64").byteLength, splits * 4);
@@ -220,6 +220,20 @@ Deno.test("a forest holds only the nodes grown: 9 bytes per split, leaves free",
 
 Deno.test("fromJSON() rejects children that point back up a tree (a loop)", () => {
   const json = fitForest(gaussianRows(50, 2, 1), 50, 2, { trees: 2 }).toJSON();
-  const zeros = Buffer.alloc(Buffer.from(json.left, "base64").byteLength).toString("base64");
-  assert.throws(() => IsolationForest.fromJSON({ ...json, left: zeros }), /child 0 of node 0/);
+  const zeros = Buffer.alloc(Buffer.from(json.right, "base64").byteLength).toString("base64");
+  assert.throws(() => IsolationForest.fromJSON({ ...json, right: zeros }), /child 0 of node 0/);
+  const full = Buffer.alloc(Buffer.from(json.left, "base64").byteLength, 255).toString("base64");
+  assert.throws(() => IsolationForest.fromJSON({ ...json, left: full }), /left child 255/);
+});
+
+Deno.test("psi above 256 and above 2^15 (wider child arrays) still round-trips bit for bit", () => {
+  for (const n of [300, 40_000]) {
+    const data = gaussianRows(n, 2, 4);
+    const forest = fitForest(data, n, 2, { seed: 1, trees: 2, sampleSize: n });
+    const loaded = IsolationForest.fromJSON(JSON.parse(JSON.stringify(forest)));
+    assert.deepEqual(loaded.scoreAll(data), forest.scoreAll(data));
+    assert.deepEqual(loaded.attribute(data, 0), forest.attribute(data, 0));
+    const all = forest.scoreAll(data);
+    for (let r = 0; r < n; r += 997) assert.equal(forest.scoreRow(data, 2 * r), all[r]);
+  }
 });
