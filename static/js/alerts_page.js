@@ -238,8 +238,18 @@ export function mountAlertsPage(root, route, ctx) {
   let loaded = false;
   /** Deliveries that failed for good since the master started. */
   let failed = 0;
-  /** @type {{ el: HTMLElement, since: number }[]} */
-  let durations = [];
+  /**
+   * Texts that count with the clock (firing for ..., ... left), updated every second.
+   * @typedef {{ el: HTMLElement, text: (now: number) => string }} Ticker
+   * @type {Ticker[]}
+   */
+  let firingTickers = [];
+  /** @type {Ticker[]} */
+  let silenceTickers = [];
+  /** @type {Ticker[]} */
+  let historyTickers = [];
+  /** What each part was last drawn from: a reload that changed nothing redraws nothing. */
+  const drawn = { history: "", rules: "", silences: "", notice: "" };
 
   let selectSignature = "";
   function fillMachineSelect() {
@@ -282,7 +292,7 @@ export function mountAlertsPage(root, route, ctx) {
         }`
         : "Loading…",
     );
-    durations = [];
+    firingTickers = [];
     if (!loaded) return;
     if (!list.length) {
       replaceChildren(
@@ -301,8 +311,13 @@ export function mountAlertsPage(root, route, ctx) {
     }
     const rows = list.map((a) => {
       const fired = a.firedAt ?? a.since;
-      const dur = h("span", { class: "muted", text: `for ${fmtDuration((now - fired) / 1000)}` });
-      durations.push({ el: dur, since: fired });
+      /** @type {Ticker} */
+      const ticker = {
+        el: h("span", { class: "muted" }),
+        text: (t) => `for ${fmtDuration((t - fired) / 1000)}`,
+      };
+      setText(ticker.el, ticker.text(now));
+      firingTickers.push(ticker);
       return h(
         "tr",
         { class: `alert-row sev-row-${a.severity}`, "data-key": a.key },
@@ -310,7 +325,7 @@ export function mountAlertsPage(root, route, ctx) {
         h("td", { class: "rule", text: a.rule }),
         h("td", { class: "machine" }, machineLink(a)),
         h("td", { class: "message", text: a.message }),
-        h("td", { class: "nowrap" }, fmtTime(fired), h("br"), dur),
+        h("td", { class: "nowrap" }, fmtTime(fired), h("br"), ticker.el),
         h(
           "td",
           {},
@@ -346,6 +361,7 @@ export function mountAlertsPage(root, route, ctx) {
 
   /** @param {any[]} history */
   function renderHistory(history) {
+    historyTickers = [];
     if (!history.length) {
       replaceChildren(
         historyEl,
@@ -367,11 +383,23 @@ export function mountAlertsPage(root, route, ctx) {
           class: "nowrap",
           text: a.resolvedAt === null ? "firing" : fmtTime(a.resolvedAt),
         }),
-        h("td", {
-          text: `${fmtDuration(((a.resolvedAt ?? now) - a.firedAt) / 1000)}${
-            a.resolvedAt === null ? ", ongoing" : ""
-          }`,
-        }),
+        h(
+          "td",
+          {},
+          (() => {
+            /** @type {Ticker} */
+            const ticker = {
+              el: h("span"),
+              text: (t) =>
+                a.resolvedAt === null
+                  ? `${fmtDuration((t - a.firedAt) / 1000)}, ongoing`
+                  : fmtDuration((a.resolvedAt - a.firedAt) / 1000),
+            };
+            setText(ticker.el, ticker.text(now));
+            if (a.resolvedAt === null) historyTickers.push(ticker);
+            return ticker.el;
+          })(),
+        ),
         h("td", {}, severityTag(a.severity)),
         h("td", { class: "rule", text: a.rule }),
         h("td", { class: "machine" }, machineLink(a)),
@@ -486,6 +514,7 @@ export function mountAlertsPage(root, route, ctx) {
   function renderSilences() {
     if (!config) return;
     const now = Date.now();
+    silenceTickers = [];
     const rows = [
       ...config.silences.runtime.map((/** @type {any} */ s) =>
         h(
@@ -493,9 +522,23 @@ export function mountAlertsPage(root, route, ctx) {
           { "data-id": String(s.id) },
           h("td", { class: "rule", text: s.rule === "*" ? "all rules" : s.rule }),
           h("td", { text: s.machines ?? "all machines" }),
-          h("td", {
-            text: `until ${fmtTime(s.until)} (${fmtDuration((s.until - now) / 1000)} left)`,
-          }),
+          h(
+            "td",
+            {},
+            (() => {
+              /** @type {Ticker} */
+              const ticker = {
+                el: h("span"),
+                text: (t) =>
+                  `until ${fmtTime(s.until)} (${
+                    fmtDuration(Math.max(0, s.until - t) / 1000)
+                  } left)`,
+              };
+              setText(ticker.el, ticker.text(now));
+              silenceTickers.push(ticker);
+              return ticker.el;
+            })(),
+          ),
           h("td", { text: s.comment ?? "" }),
           h("td", { class: "muted nowrap", text: "run time" }),
           h(
@@ -546,6 +589,7 @@ export function mountAlertsPage(root, route, ctx) {
   let loadSeq = 0;
   async function load() {
     const seq = ++loadSeq;
+    wantSoon = false;
     for (const b of rangeButtons) b.setAttribute("aria-pressed", String(b.dataset.range === range));
     fillMachineSelect();
     if (!loaded) {
@@ -564,14 +608,31 @@ export function mountAlertsPage(root, route, ctx) {
       active = Array.isArray(alerts.active) ? alerts.active : [];
       failed = Number(alerts.failedDeliveries) || 0;
       config = rules;
-      renderNotice();
+      const history = Array.isArray(alerts.history) ? alerts.history : [];
+      /** Draws a part when what it shows changed since it was last drawn. */
+      const redraw = (
+        /** @type {keyof typeof drawn} */ part,
+        /** @type {unknown} */ data,
+        /** @type {() => void} */ draw,
+      ) => {
+        const signature = JSON.stringify(data);
+        if (drawn[part] === signature) return;
+        drawn[part] = signature;
+        draw();
+      };
+      redraw("notice", [
+        failed,
+        config.notifiers,
+        config.rules.map((/** @type {any} */ r) => r.name),
+      ], renderNotice);
       renderFiring();
-      renderHistory(Array.isArray(alerts.history) ? alerts.history : []);
-      renderRules();
-      renderSilences();
-      schedule(retrying(alerts.history) || active.length ? 5000 : 30_000);
+      redraw("history", [history, config.notifiers.length], () => renderHistory(history));
+      redraw("rules", [config.rules, config.notifiers], renderRules);
+      redraw("silences", config.silences, renderSilences);
+      schedule(wantSoon ? 1000 : retrying(history) || active.length ? 5000 : 30_000);
     } catch (error) {
       if (controller.signal.aborted || seq !== loadSeq) return;
+      drawn.notice = "";
       replaceChildren(
         notice,
         stateBox(
@@ -593,10 +654,20 @@ export function mountAlertsPage(root, route, ctx) {
 
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
+  let timerDue = 0;
+  /** An alert frame came during a load: the next reload is in a second, not later. */
+  let wantSoon = false;
   /** Reloads after `ms` (replacing any reload already planned). */
   function schedule(/** @type {number} */ ms) {
     clearTimeout(timer);
+    timerDue = Date.now() + ms;
     timer = setTimeout(load, ms);
+  }
+  /** Reloads within a second; a storm of frames still reloads once a second, not never. */
+  function soon() {
+    wantSoon = true;
+    const now = Date.now();
+    if (timerDue <= now || timerDue - now > 1000) schedule(1000);
   }
 
   /**
@@ -677,20 +748,29 @@ export function mountAlertsPage(root, route, ctx) {
     load();
   }
 
+  let firingQueued = false;
   const offMessage = ctx.onMessage((msg) => {
     if (msg.type !== "alert" || !msg.alert || typeof msg.alert.key !== "string") return;
     // Show the change at once, then reload soon for the history and the deliveries.
     active = active.filter((a) => a.key !== msg.alert.key);
     if (msg.transition !== "resolved") active.push(msg.alert);
-    if (loaded) renderFiring();
-    schedule(1000);
+    if (loaded && !firingQueued) {
+      firingQueued = true;
+      setTimeout(() => {
+        firingQueued = false;
+        if (!controller.signal.aborted) renderFiring();
+      }, 200);
+    }
+    soon();
   });
   const offFleet = ctx.fleet.subscribe((kind) => {
     if (kind === "structure") fillMachineSelect();
   });
   const clock = setInterval(() => {
     const now = Date.now();
-    for (const d of durations) setText(d.el, `for ${fmtDuration((now - d.since) / 1000)}`);
+    for (const t of firingTickers) setText(t.el, t.text(now));
+    for (const t of silenceTickers) setText(t.el, t.text(now));
+    for (const t of historyTickers) setText(t.el, t.text(now));
   }, 1000);
   load();
 

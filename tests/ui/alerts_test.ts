@@ -97,6 +97,11 @@ rules:
     kind: offline
     for: 2m
     machines: "sim-*"
+  - name: hot-down
+    kind: offline
+    for: 2s
+    machines: "hot-*"
+    severity: warning
 silences:
   - rule: "*"
     machines: "backup-*"
@@ -346,6 +351,22 @@ silences:
           await phone.close();
         },
       );
+
+      await t.step("an alert that fires shows up from the live feed alone", async () => {
+        await page.waitForSelector(".alerts-active tbody tr");
+        // With /api/alerts refused, only the live 'alert' frames can bring the new row.
+        const refused = /\/api\/alerts\?/;
+        await page.route(refused, (route) => route.abort());
+        hot.stop();
+        await waitUntil("the offline alert's row", async () => {
+          return (await texts(page, ".alerts-active td.rule")).includes("hot-down");
+        });
+        await page.unroute(refused);
+        // The badges follow the live machine frames: the hot host now has two alerts.
+        await waitUntil("the nav count", async () => {
+          return await page.textContent("#nav-alerts") === "3";
+        });
+      });
 
       await t.step("a master without a rules file says it delivers nowhere", async () => {
         // A context of its own: cookies ignore the port, so both masters' sessions would clash.
