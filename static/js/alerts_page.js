@@ -249,7 +249,7 @@ export function mountAlertsPage(root, route, ctx) {
   /** @type {Ticker[]} */
   let historyTickers = [];
   /** What each part was last drawn from: a reload that changed nothing redraws nothing. */
-  const drawn = { history: "", rules: "", silences: "", notice: "" };
+  const drawn = { firing: "", history: "", rules: "", silences: "", notice: "" };
 
   let selectSignature = "";
   function fillMachineSelect() {
@@ -292,8 +292,11 @@ export function mountAlertsPage(root, route, ctx) {
         }`
         : "Loading…",
     );
-    firingTickers = [];
     if (!loaded) return;
+    const signature = JSON.stringify([machine, list]);
+    if (drawn.firing === signature) return;
+    drawn.firing = signature;
+    firingTickers = [];
     if (!list.length) {
       replaceChildren(
         firingEl,
