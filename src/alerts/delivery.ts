@@ -34,6 +34,24 @@ export interface DispatcherOptions {
   now?: () => number;
 }
 
+/**
+ * A delivery failure in words, with its cause (fetch says only "fetch failed"), and without the
+ * notifier's URL, whose path is often the secret (Slack, Discord).
+ */
+export function describeFailure(error: unknown, url: string): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && parts.length < 3; e = (e as Error).cause) {
+    const text = e instanceof Error ? e.message : String(e);
+    if (text && !parts.includes(text)) parts.push(text);
+    if (!(e instanceof Error)) break;
+  }
+  const origin = new URL(url).origin;
+  return parts.join(": ").split("\n")[0].replaceAll(url, origin).replace(
+    /https?:\/\/[^\s"')]+/g,
+    (found) => (found.startsWith(origin) ? origin : found),
+  );
+}
+
 export class Dispatcher {
   readonly #notifiers: Map<string, NotifierConfig>;
   readonly #options:
@@ -126,8 +144,7 @@ export class Dispatcher {
         error: `HTTP ${response.status} ${response.statusText}`.trim(),
       };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return { status: null, error: message.split("\n")[0] };
+      return { status: null, error: describeFailure(error, request.url) };
     }
   }
 

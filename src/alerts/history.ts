@@ -256,6 +256,7 @@ export class AlertHistory {
     return this.silences(now).map((s) => ({
       rule: s.rule,
       machines: s.machines ? globToRegExp(s.machines) : null,
+      machinesGlob: s.machines,
       from: s.createdAt,
       until: s.until,
       daily: null,

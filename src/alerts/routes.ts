@@ -46,6 +46,8 @@ export function registerAlertRoutes(
 
   app.get("/api/alerts/rules", (c) =>
     c.json({
+      /** "file" when the master runs with --alerts, else "built-in". */
+      source: service.source,
       rules: service.config.rules.map((r) => ({
         name: r.name,
         kind: r.kind,
@@ -54,7 +56,7 @@ export function registerAlertRoutes(
         threshold: r.threshold ?? null,
         forMs: r.forMs,
         repeatMs: r.repeatMs,
-        machines: r.machines?.source ?? null,
+        machines: r.machinesGlob,
         notify: r.notify,
         severity: r.severity,
       })),
@@ -63,7 +65,7 @@ export function registerAlertRoutes(
       silences: {
         file: service.config.silences.map((s) => ({
           rule: s.rule,
-          machines: s.machines?.source ?? null,
+          machines: s.machinesGlob,
           from: s.from,
           until: s.until,
           daily: s.daily,

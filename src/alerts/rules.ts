@@ -35,6 +35,8 @@ export interface AlertRule {
   repeatMs: number | null;
   /** Glob on machine name or id (`web-*`); null for the whole fleet. */
   machines: RegExp | null;
+  /** The glob as written. */
+  machinesGlob: string | null;
   /** Notifier names; every notifier when the rule names none. */
   notify: string[];
   severity: Severity;
@@ -46,6 +48,7 @@ export interface SilenceConfig {
   /** Rule name, or `*` for every rule. */
   rule: string;
   machines: RegExp | null;
+  machinesGlob: string | null;
   /** Absolute window (ms), either end optional. */
   from: number | null;
   until: number | null;
@@ -85,7 +88,7 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
 });
 
-const glob = z.string().min(1).max(256).transform(globToRegExp);
+const glob = z.string().min(1).max(256);
 
 const NotifierSchema = z.strictObject({
   type: z.enum(["webhook", "slack", "discord", "ntfy"]),
@@ -219,7 +222,8 @@ export function parseAlertConfig(text: string, file = "alerts"): AlertConfig {
       threshold: r.value,
       forMs: r.for ?? (r.kind === "offline" ? 60_000 : 0),
       repeatMs: r.repeat ?? null,
-      machines: r.machines ?? null,
+      machines: r.machines === undefined ? null : globToRegExp(r.machines),
+      machinesGlob: r.machines ?? null,
       notify: r.notify ?? [],
       severity: r.severity ?? (r.kind === "offline" ? "critical" : "warning"),
       recovery: r.recovery ?? true,
@@ -250,7 +254,15 @@ export function parseAlertConfig(text: string, file = "alerts"): AlertConfig {
     if (from === null && until === null && daily === null) {
       fail(["silences", i], "a silence needs from/until or daily");
     }
-    return { rule: s.rule, machines: s.machines ?? null, from, until, daily, comment: s.comment };
+    return {
+      rule: s.rule,
+      machines: s.machines === undefined ? null : globToRegExp(s.machines),
+      machinesGlob: s.machines ?? null,
+      from,
+      until,
+      daily,
+      comment: s.comment,
+    };
   });
 
   return { notifiers, rules, silences };

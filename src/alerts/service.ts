@@ -18,6 +18,8 @@ import type { AlertConfig } from "./rules.ts";
 
 export interface AlertServiceOptions {
   config: AlertConfig;
+  /** Where the rules came from: a file given with --alerts, or the built-in defaults. */
+  source?: "file" | "built-in";
   db: DatabaseSync;
   log?: (message: string) => void;
   now?: () => number;
@@ -28,6 +30,7 @@ export interface AlertServiceOptions {
 
 export class AlertService {
   readonly config: AlertConfig;
+  readonly source: "file" | "built-in";
   readonly #engine: AlertEngine;
   readonly #dispatcher: Dispatcher;
   readonly #history: AlertHistory;
@@ -42,6 +45,7 @@ export class AlertService {
 
   constructor(options: AlertServiceOptions) {
     this.config = options.config;
+    this.source = options.source ?? "file";
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? ((message) => console.error(message));
     this.#tickMs = options.tickMs ?? 1000;

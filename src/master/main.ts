@@ -75,7 +75,12 @@ export async function main(
   // Alerts keep their history in the same database, through a connection of their own.
   const alertDb = new DatabaseSync(`${dataDir}/gridmon.db`);
   alertDb.exec("PRAGMA busy_timeout = 5000");
-  const alerts = new AlertService({ config: alertConfig, db: alertDb, log });
+  const alerts = new AlertService({
+    config: alertConfig,
+    source: config.alertsFile ? "file" : "built-in",
+    db: alertDb,
+    log,
+  });
   const sampler = config.localWorker
     ? createSampler({
       procRoot: "/proc",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type DeliveryAttempt, Dispatcher } from "../../src/alerts/delivery.ts";
+import { type DeliveryAttempt, describeFailure, Dispatcher } from "../../src/alerts/delivery.ts";
 import type { AlertNotice } from "../../src/alerts/engine.ts";
 import { formatRequest } from "../../src/alerts/formats.ts";
 import { parseAlertConfig } from "../../src/alerts/rules.ts";
@@ -162,4 +162,13 @@ Deno.test("slack, discord and ntfy get their own formats", () => {
   assert.equal(body.topic, "ops-alerts");
   assert.equal(body.priority, 5);
   assert.equal(body.message, n.alert.message);
+});
+
+Deno.test("describeFailure() keeps the cause and drops the URL's secret path", async () => {
+  const url = "http://no-such-host.invalid/services/T000/SECRET";
+  const error = await fetch(url).then(() => undefined, (e) => e);
+  const text = describeFailure(error, url);
+  assert.equal(text.includes("SECRET"), false, text);
+  assert.match(text, /no-such-host\.invalid/);
+  assert.ok(text.length > "fetch failed".length, text);
 });
