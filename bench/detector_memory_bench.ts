@@ -5,9 +5,10 @@
  * through their own path (`warmStart`) with `historyWanted` samples of a simulated machine
  * (src/simulate/machine_model.ts; 20 distinct machines, reused round-robin, each detector with
  * its own seed), so every window is full and a forest is fitted. Then each observes 600 live
- * samples (two stepped refits in flight across the fleet, as in steady state). Bytes per
- * detector = (V8 heap used + external/array buffers after, minus before) / N, measured after
- * forced GCs: the bench re-runs itself with `--v8-flags=--expose-gc`.
+ * samples: two stepped refits each, and at the end some still in flight, as in steady state.
+ * Bytes per detector = (V8 heap used + external/array buffers after, minus before) / N,
+ * measured after forced GCs: the bench re-runs itself with `--v8-flags=--expose-gc`.
+ * observe() µs is wall time per call over the live phase, refit steps included.
  */
 import { MachineDetector } from "../src/detect/machine_detector.ts";
 import { createMachineModel } from "../src/simulate/machine_model.ts";
