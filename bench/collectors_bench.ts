@@ -5,6 +5,9 @@
  */
 import { DEFAULT_NET_EXCLUDE } from "../src/cli/worker_args.ts";
 import { createFailureLog } from "../src/worker/collectors/failure_log.ts";
+import { FILESYSTEM_REFRESH_MS } from "../src/worker/collectors/filesystems.ts";
+import { PROCESS_COUNT_REFRESH_MS } from "../src/worker/collectors/load.ts";
+import { HWMON_RESCAN_MS } from "../src/worker/collectors/temperatures.ts";
 import { linuxCollectors } from "../src/worker/sampler.ts";
 import { createSampler } from "../src/worker/sampler.ts";
 import type { SamplerOptions } from "../src/worker/sampler_types.ts";
@@ -65,7 +68,10 @@ row("**sampler.read()**", whole);
 await Deno.remove(stateDir, { recursive: true });
 
 console.log(
-  `${ROUNDS} rounds each, wall time in ms; CPU ms per call from /proc/self/stat (10 ms ticks)\n`,
+  `${ROUNDS} rounds each, wall time in ms; CPU ms per call from /proc/self/stat (10 ms ticks). ` +
+    `processes, filesystems and temperatures list /proc, statfs and list hwmon sensors only every ` +
+    `${PROCESS_COUNT_REFRESH_MS / 1000}, ${FILESYSTEM_REFRESH_MS / 1000} and ` +
+    `${HWMON_RESCAN_MS / 1000} s, as in these rounds.\n`,
 );
 console.log("| collector | mean ms | p50 ms | p95 ms | CPU ms/call |");
 console.log("|---|---|---|---|---|");
