@@ -39,7 +39,7 @@ interface AnomalyEvent {
   end: number | null;
 }
 
-/** Fraction of pixels in a vertical canvas column (at time `tMs`) that are pink (red, not orange). */
+/** Share of the plain background in a vertical canvas column (at time `tMs`) tinted pink (red, not orange). */
 function redShareAt(page: Page, cardSelector: string, tMs: number): Promise<number> {
   return page.evaluate(([sel, t]) => {
     const card = document.querySelector(sel);
@@ -52,13 +52,16 @@ function redShareAt(page: Page, cardSelector: string, tMs: number): Promise<numb
     const top = Math.round(over.offsetTop * scale);
     const height = Math.round(over.clientHeight * scale);
     const data = canvas.getContext("2d")!.getImageData(x, top, 1, height).data;
+    // Share of the column's background that is tinted red: pixels covered by series lines or
+    // grid lines count neither way, so a noisy series over the band does not hide the shading.
     let red = 0;
+    let plain = 0;
     for (let i = 0; i < data.length; i += 4) {
-      if (
-        data[i + 3] > 0 && data[i] > data[i + 1] + 12 && Math.abs(data[i + 1] - data[i + 2]) < 30
-      ) red++;
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      if (a > 0 && r > g + 12 && Math.abs(g - b) < 30) red++;
+      else if (a === 0 || (r > 235 && g > 235 && b > 235)) plain++;
     }
-    return red / height;
+    return red + plain === 0 ? 0 : red / (red + plain);
   }, [cardSelector, tMs] as const);
 }
 
