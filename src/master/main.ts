@@ -1,4 +1,5 @@
 /** `gridmon master`: open the data directory and the store, serve, and stop cleanly on a signal. */
+import { untilSignal } from "../cli/signals.ts";
 import { DatabaseSync } from "node:sqlite";
 import { defaultAlertConfig } from "../alerts/defaults.ts";
 import { loadAlertConfig } from "../alerts/rules.ts";
@@ -16,21 +17,6 @@ import { registerUiRoutes } from "./ui_routes.ts";
 
 function log(line: string): void {
   console.error(`${new Date().toISOString()} gridmon master: ${line}`);
-}
-
-/** Resolves on the first SIGINT or SIGTERM (SIGINT only where SIGTERM cannot be caught). */
-function untilSignal(): Promise<Deno.Signal> {
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  return new Promise((resolve) => {
-    const handlers = signals.map((signal) => {
-      const handler = () => {
-        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]));
-        resolve(signal);
-      };
-      Deno.addSignalListener(signal, handler);
-      return handler;
-    });
-  });
 }
 
 /** The exact command that adds a machine to this master. */

@@ -1,4 +1,5 @@
 /** `gridmon worker`: print samples locally, or stream them to a master until SIGINT/SIGTERM. */
+import { untilSignal } from "../cli/signals.ts";
 import { UsageError } from "../cli/errors.ts";
 import { formatDuration } from "../cli/values.ts";
 import { parseWorkerArgs, WORKER_HELP, type WorkerConfig } from "../cli/worker_args.ts";
@@ -10,21 +11,6 @@ import { startTicker } from "./ticker.ts";
 
 function log(message: string): void {
   console.error(`gridmon worker: ${message}`);
-}
-
-/** Resolves on the first SIGINT or SIGTERM (SIGINT only where SIGTERM cannot be caught). */
-function untilSignal(): Promise<Deno.Signal> {
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  return new Promise((resolve) => {
-    const handlers = signals.map((signal) => {
-      const handler = () => {
-        signals.forEach((s, i) => Deno.removeSignalListener(s, handlers[i]));
-        resolve(signal);
-      };
-      Deno.addSignalListener(signal, handler);
-      return handler;
-    });
-  });
 }
 
 function printLine(sample: object, seq: number): void {
