@@ -10,6 +10,7 @@
  *
  * GRIDMON_BENCH_PROFILE_DIR=DIR makes each master write a V8 CPU profile into DIR.
  */
+import { masterV8FlagsArg } from "../src/master/permissions.ts";
 import { startFleet } from "../src/simulate/fleet.ts";
 import { createMachineModel } from "../src/simulate/machine_model.ts";
 import { spawnMaster } from "../tests/simulate/master_process.ts";
@@ -19,7 +20,11 @@ const INGEST_SECONDS = Number(Deno.env.get("GRIDMON_BENCH_INGEST_SECONDS") ?? 20
 const LIVE_SECONDS = Number(Deno.env.get("GRIDMON_BENCH_SECONDS") ?? 60);
 /** When set, the masters write V8 CPU profiles there (for finding the bottleneck). */
 const PROFILE_DIR = Deno.env.get("GRIDMON_BENCH_PROFILE_DIR");
-const DENO_FLAGS = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+/** The master runs with the V8 flags its tasks and the compiled binary use. */
+const DENO_FLAGS = [
+  masterV8FlagsArg(),
+  ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+];
 /** Unacknowledged samples per back-filling machine, and samples per frame. */
 const WINDOW = Number(Deno.env.get("GRIDMON_BENCH_WINDOW") ?? 500);
 const PER_FRAME = Number(Deno.env.get("GRIDMON_BENCH_FRAME") ?? 100);

@@ -6,6 +6,7 @@
  * `deno compile` downloads its runtime (denort) per target. Offline, point DENORT_BIN at a
  * denort of the same Deno version for one target and build that target alone.
  */
+import { masterV8FlagsArg } from "../src/master/permissions.ts";
 import { createHash } from "node:crypto";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +58,7 @@ export function compileArgs(target: Target, version: string, outDir = "dist"): s
     "--no-check",
     "--exclude-unused-npm",
     ...COMPILE_PERMISSION_FLAGS,
+    masterV8FlagsArg(),
     "--target",
     target,
     "--output",

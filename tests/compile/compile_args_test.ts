@@ -9,6 +9,7 @@ import {
   TARGETS,
 } from "../../scripts/compile.ts";
 import { COMPILE_PERMISSION_FLAGS } from "../../src/cli/permissions.ts";
+import { masterV8FlagsArg } from "../../src/master/permissions.ts";
 
 Deno.test("compileArgs() builds main.ts for each target with the compile permission flags", () => {
   for (const target of TARGETS) {
@@ -23,6 +24,7 @@ Deno.test("compileArgs() builds main.ts for each target with the compile permiss
     assert.ok(args.includes("--no-check"));
     assert.ok(args.includes("--exclude-unused-npm"));
     assert.ok(!args.includes("--include"), "modes and UI assets are in the module graph");
+    assert.ok(args.includes(masterV8FlagsArg()), "the master's memory cap is baked in");
   }
 });
 

@@ -3,7 +3,7 @@ import { checkTimestamp } from "../../src/master/clock_skew.ts";
 import { offlineAfterMs } from "../../src/master/fleet_state.ts";
 import { isWildcard, pickLanAddress } from "../../src/master/lan_address.ts";
 import { originMatchesHost } from "../../src/master/origin_check.ts";
-import { masterPermissionFlags } from "../../src/master/permissions.ts";
+import { masterPermissionFlags, masterV8FlagsArg } from "../../src/master/permissions.ts";
 import { BadRequestError, intParam, timeRange } from "../../src/master/query_params.ts";
 import { createTokenBucket } from "../../src/master/token_bucket.ts";
 
@@ -94,4 +94,11 @@ Deno.test("masterPermissionFlags() is --allow-all with the local worker on Linux
   const mac = masterPermissionFlags({ dataDir: "/d", os: "darwin" });
   assert.ok(mac.includes("--allow-write=/d"));
   assert.ok(mac.some((f) => f.startsWith("--allow-sys=") && f.includes("cpus")));
+});
+
+Deno.test("the deno.json master tasks run with MASTER_V8_FLAGS", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const task of ["start", "master", "dev"]) {
+    assert.ok(config.tasks[task].split(" ").includes(masterV8FlagsArg()), config.tasks[task]);
+  }
 });
