@@ -2,7 +2,7 @@
  * Runs the real `gridmon master` as a subprocess on a free port (`--port 0`), learns its port
  * from the `Dashboard:` line, and keeps draining its output. For end-to-end tests and benchmarks.
  */
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { startMasterProcess } from "../helpers/master_process.ts";
 
 export interface MasterProcess {
   pid: number;
@@ -32,72 +32,27 @@ export interface SpawnMasterOptions {
 
 /** Starts a master with `--no-local-worker` and resolves once it listens. */
 export async function spawnMaster(options: SpawnMasterOptions): Promise<MasterProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      ...(options.denoFlags ?? []),
-      MAIN,
-      "master",
-      "--port",
-      "0",
-      "--bind",
-      "127.0.0.1",
-      "--data",
-      options.dataDir,
-      "--token",
-      options.token,
-      "--no-local-worker",
-      ...(options.args ?? []),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  let text = "";
-  let announce: (port: number) => void = () => {};
-  const listening = new Promise<number>((resolve) => (announce = resolve));
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
+  const { child, ready: port, output, done } = await startMasterProcess({
+    ...options,
+    denoFlags: ["--allow-all", ...(options.denoFlags ?? [])],
+    port: 0,
+    ready: (text) => {
       const match = /Dashboard: https?:\/\/\S+?:(\d+)\//.exec(text);
-      if (match) announce(Number(match[1]));
-    }
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const port = await Promise.race([
-    listening,
-    child.status.then((s) => {
-      throw new Error(`master exited with ${s.code} before listening:\n${text}`);
-    }),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`master did not print a Dashboard line:\n${text}`)),
-        options.timeoutMs ?? 30_000,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer)).catch(async (error) => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.status;
-    await drained;
-    throw error;
+      return match ? Number(match[1]) : undefined;
+    },
   });
   return {
     pid: child.pid,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws/worker`,
     dataDir: options.dataDir,
-    accessToken: /Dashboard: \S*#token=([\w-]+)/.exec(text)?.[1],
-    output: () => text,
+    accessToken: /Dashboard: \S*#token=([\w-]+)/.exec(output())?.[1],
+    output,
     async stop() {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
-      await child.status;
-      await drained;
+      await done;
     },
   };
 }
