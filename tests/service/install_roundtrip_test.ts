@@ -50,10 +50,19 @@ async function snapshot(root: string, dir = root): Promise<Map<string, string>> 
   return entries;
 }
 
-/** A root that looks like a system before gridmon: a few standard directories and files. */
-async function systemRoot(): Promise<
-  { root: string; binary: string; cleanup: () => Promise<void> }
-> {
+interface SystemRoot {
+  root: string;
+  /** A stand-in gridmon binary outside the root. */
+  binary: string;
+  /** The root's snapshot before the test touched it. */
+  before: Map<string, string>;
+}
+
+/**
+ * Runs `test` in a root that looks like a system before gridmon (a few standard directories
+ * and files), then removes it.
+ */
+async function withSystemRoot(test: (system: SystemRoot) => Promise<void>): Promise<void> {
   const root = await Deno.makeTempDir();
   for (
     const dir of [
@@ -70,14 +79,31 @@ async function systemRoot(): Promise<
   const outside = await Deno.makeTempDir();
   const binary = join(outside, "gridmon-0.1.0-x86_64-unknown-linux-gnu");
   await Deno.writeTextFile(binary, "#!/bin/sh\necho gridmon\n", { mode: 0o755 });
-  return {
-    root,
-    binary,
-    cleanup: async () => {
-      await Deno.remove(root, { recursive: true });
-      await Deno.remove(outside, { recursive: true });
-    },
-  };
+  try {
+    await test({ root, binary, before: await snapshot(root) });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+}
+
+/** `gridmon worker install --master h --token TOKEN --binary BINARY --platform P --root ROOT ...more`. */
+function workerInstall(system: SystemRoot, platform: string, ...more: string[]): string[] {
+  return [
+    "worker",
+    "install",
+    "--master",
+    "h",
+    "--token",
+    TOKEN,
+    "--binary",
+    system.binary,
+    "--platform",
+    platform,
+    "--root",
+    system.root,
+    ...more,
+  ];
 }
 
 function mode(entries: Map<string, string>, path: string): string | undefined {
@@ -85,9 +111,7 @@ function mode(entries: Map<string, string>, path: string): string | undefined {
 }
 
 Deno.test("linux: worker and master install, then uninstall, leave the root as it was", async () => {
-  const { root, binary, cleanup } = await systemRoot();
-  try {
-    const before = await snapshot(root);
+  await withSystemRoot(async ({ root, binary, before }) => {
     const common = ["--platform", "linux", "--root", root, "--binary", binary];
     const installed = await ok([
       "worker",
@@ -128,15 +152,11 @@ Deno.test("linux: worker and master install, then uninstall, leave the root as i
     );
     await ok(["master", "uninstall", ...uninstall]);
     assert.deepEqual(await snapshot(root), before);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 Deno.test("linux: installing twice (a reinstall or an upgrade) and uninstalling once restores the root", async () => {
-  const { root, binary, cleanup } = await systemRoot();
-  try {
-    const before = await snapshot(root);
+  await withSystemRoot(async ({ root, binary, before }) => {
     const args = ["--platform", "linux", "--root", root, "--binary", binary, "--master", "h"];
     await ok(["worker", "install", "--token", TOKEN, ...args]);
     await ok(["worker", "install", "--token", `${TOKEN}-new`, ...args]);
@@ -144,55 +164,25 @@ Deno.test("linux: installing twice (a reinstall or an upgrade) and uninstalling 
     assert.match(env, new RegExp(`^GRIDMON_TOKEN=${TOKEN}-new$`, "m"));
     await ok(["worker", "uninstall", "--platform", "linux", "--root", root]);
     assert.deepEqual(await snapshot(root), before);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 for (const platform of ["darwin", "windows"]) {
   Deno.test(`${platform}: worker install, then uninstall, leaves the root as it was`, async () => {
-    const { root, binary, cleanup } = await systemRoot();
-    try {
-      const before = await snapshot(root);
-      const common = ["--platform", platform, "--root", root];
-      await ok([
-        "worker",
-        "install",
-        "--master",
-        "h",
-        "--token",
-        TOKEN,
-        "--binary",
-        binary,
-        ...common,
-      ]);
-      const during = await snapshot(root);
-      assert.ok(during.size > before.size);
-      await ok(["worker", "uninstall", ...common]);
-      assert.deepEqual(await snapshot(root), before);
-    } finally {
-      await cleanup();
-    }
+    await withSystemRoot(async (system) => {
+      await ok(workerInstall(system, platform));
+      const during = await snapshot(system.root);
+      assert.ok(during.size > system.before.size);
+      await ok(["worker", "uninstall", "--platform", platform, "--root", system.root]);
+      assert.deepEqual(await snapshot(system.root), system.before);
+    });
   });
 }
 
 Deno.test("windows: the task definition is written as UTF-16LE, the token into its own file", async () => {
-  const { root, binary, cleanup } = await systemRoot();
-  try {
-    await ok([
-      "worker",
-      "install",
-      "--master",
-      "h",
-      "--token",
-      TOKEN,
-      "--binary",
-      binary,
-      "--platform",
-      "windows",
-      "--root",
-      root,
-    ]);
+  await withSystemRoot(async (system) => {
+    const { root } = system;
+    await ok(workerInstall(system, "windows"));
     const bytes = await Deno.readFile(join(root, "C/ProgramData/gridmon/gridmon-worker.xml"));
     assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xfe]);
     const xml = new TextDecoder("utf-16le").decode(bytes.subarray(2));
@@ -201,45 +191,23 @@ Deno.test("windows: the task definition is written as UTF-16LE, the token into i
     const tokenFile = await Deno.readTextFile(join(root, "C/ProgramData/gridmon/worker.token"));
     assert.equal(tokenFile, `${TOKEN}\r\n`);
     assert.ok((await Deno.stat(join(root, "C/Program Files/gridmon/gridmon.exe"))).isFile);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 for (const platform of ["linux", "darwin", "windows"]) {
   Deno.test(`${platform}: --dry-run writes nothing and masks the token`, async () => {
-    const { root, binary, cleanup } = await systemRoot();
-    try {
-      const before = await snapshot(root);
-      const { stdout, stderr } = await ok([
-        "worker",
-        "install",
-        "--master",
-        "h",
-        "--token",
-        TOKEN,
-        "--binary",
-        binary,
-        "--platform",
-        platform,
-        "--root",
-        root,
-        "--dry-run",
-      ]);
+    await withSystemRoot(async (system) => {
+      const { stdout, stderr } = await ok(workerInstall(system, platform, "--dry-run"));
       assert.match(stdout, /nothing is written or run/);
       assert.match(stdout, /\*{8}/);
       assert.ok(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), "the token is masked");
-      assert.deepEqual(await snapshot(root), before);
-    } finally {
-      await cleanup();
-    }
+      assert.deepEqual(await snapshot(system.root), system.before);
+    });
   });
 }
 
 Deno.test("install reports bad flags as a usage error (exit 2) and writes nothing", async () => {
-  const { root, binary, cleanup } = await systemRoot();
-  try {
-    const before = await snapshot(root);
+  await withSystemRoot(async ({ root, binary, before }) => {
     const result = await gridmon([
       "worker",
       "install",
@@ -267,9 +235,7 @@ Deno.test("install reports bad flags as a usage error (exit 2) and writes nothin
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--binary: .*nope not found/);
     assert.deepEqual(await snapshot(root), before);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 Deno.test("install run by deno (not the compiled binary) without --binary says what to do", async () => {
