@@ -21,6 +21,7 @@ import fleetChartsJs from "../../static/js/fleet_charts.js" with { type: "text" 
 import fleetPageJs from "../../static/js/fleet_page.js" with { type: "text" };
 import fleetTableJs from "../../static/js/fleet_table.js" with { type: "text" };
 import formatJs from "../../static/js/format.js" with { type: "text" };
+import historyRangeJs from "../../static/js/history_range.js" with { type: "text" };
 import liveJs from "../../static/js/live.js" with { type: "text" };
 import machinePageJs from "../../static/js/machine_page.js" with { type: "text" };
 import metricsJs from "../../static/js/metrics.js" with { type: "text" };
@@ -58,6 +59,7 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/fleet_page.js": [fleetPageJs, JS],
   "js/fleet_table.js": [fleetTableJs, JS],
   "js/format.js": [formatJs, JS],
+  "js/history_range.js": [historyRangeJs, JS],
   "js/live.js": [liveJs, JS],
   "js/machine_page.js": [machinePageJs, JS],
   "js/metrics.js": [metricsJs, JS],

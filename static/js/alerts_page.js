@@ -9,15 +9,9 @@ import { getJson, goToLogin, query } from "./api.js";
 import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { fmtDuration, fmtTime } from "./format.js";
 import { machineHash, navigate, routeHash } from "./router.js";
+import { makeRangeButtons, rangeMs, routeRange } from "./history_range.js";
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-const RANGES = /** @type {const} */ ([
-  ["1h", 3600e3],
-  ["6h", 6 * 3600e3],
-  ["24h", 86400e3],
-  ["7d", 7 * 86400e3],
-  ["30d", 30 * 86400e3],
-]);
 const SILENCE_DURATIONS = ["30m", "1h", "2h", "8h", "24h"];
 /** The rules the master uses without a rules file (src/alerts/defaults.ts). */
 const BUILT_IN_RULES = "anomaly,filesystem-full,machine-offline";
@@ -135,9 +129,7 @@ function severityTag(severity) {
  */
 export function mountAlertsPage(root, route, ctx) {
   let machine = route.params.get("machine") ?? "";
-  let range = RANGES.some(([r]) => r === route.params.get("range"))
-    ? /** @type {string} */ (route.params.get("range"))
-    : "24h";
+  let range = routeRange(route);
   const controller = new AbortController();
   document.title = "Alerts · gridmon";
 
@@ -147,14 +139,8 @@ export function mountAlertsPage(root, route, ctx) {
     "change",
     () => navigate(routeHash("/alerts", { machine: machineSelect.value, range })),
   );
-  const rangeButtons = RANGES.map(([r]) =>
-    h("button", {
-      type: "button",
-      class: "seg",
-      "data-range": r,
-      text: r,
-      onclick: () => navigate(routeHash("/alerts", { machine, range: r })),
-    })
+  const rangeButtons = makeRangeButtons((r) =>
+    navigate(routeHash("/alerts", { machine, range: r }))
   );
   const notice = h("div", { class: "alerts-notice" });
   const firingEl = h("div", { class: "alerts-firing" });
@@ -599,7 +585,7 @@ export function mountAlertsPage(root, route, ctx) {
       replaceChildren(firingEl, stateBox("loading", "Loading alerts…"));
       renderFiring();
     }
-    const ms = RANGES.find(([r]) => r === range)?.[1] ?? 86400e3;
+    const ms = rangeMs(range);
     const to = Date.now();
     try {
       const [alerts, rules] = await Promise.all([
@@ -781,9 +767,7 @@ export function mountAlertsPage(root, route, ctx) {
     /** @param {import("./router.js").Route} r */
     update(r) {
       machine = r.params.get("machine") ?? "";
-      range = RANGES.some(([x]) => x === r.params.get("range"))
-        ? /** @type {string} */ (r.params.get("range"))
-        : "24h";
+      range = routeRange(r);
       load();
       return true;
     },

@@ -9,17 +9,11 @@ import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { eventsTable } from "./events_table.js";
 import { fmtScore } from "./format.js";
 import { machineHash, navigate, routeHash } from "./router.js";
+import { makeRangeButtons, rangeMs, routeRange } from "./history_range.js";
 import { drawScatter, nearestPoint } from "./scatter.js";
 import { fmtPct, fmtTime } from "./format.js";
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-const RANGES = /** @type {const} */ ([
-  ["1h", 3600e3],
-  ["6h", 6 * 3600e3],
-  ["24h", 86400e3],
-  ["7d", 7 * 86400e3],
-  ["30d", 30 * 86400e3],
-]);
 
 /**
  * Mounts the anomalies page.
@@ -29,9 +23,7 @@ const RANGES = /** @type {const} */ ([
  */
 export function mountAnomaliesPage(root, route, ctx) {
   let machine = route.params.get("machine") ?? "";
-  let range = RANGES.some(([r]) => r === route.params.get("range"))
-    ? /** @type {string} */ (route.params.get("range"))
-    : "24h";
+  let range = routeRange(route);
   const controller = new AbortController();
   document.title = "Anomalies · gridmon";
 
@@ -40,14 +32,8 @@ export function mountAnomaliesPage(root, route, ctx) {
     "change",
     () => navigate(routeHash("/anomalies", { machine: machineSelect.value, range })),
   );
-  const rangeButtons = RANGES.map(([r]) =>
-    h("button", {
-      type: "button",
-      class: "seg",
-      "data-range": r,
-      text: r,
-      onclick: () => navigate(routeHash("/anomalies", { machine, range: r })),
-    })
+  const rangeButtons = makeRangeButtons((r) =>
+    navigate(routeHash("/anomalies", { machine, range: r }))
   );
   const canvas = h("canvas", {
     class: "scatter",
@@ -279,7 +265,7 @@ export function mountAnomaliesPage(root, route, ctx) {
     for (const b of rangeButtons) b.setAttribute("aria-pressed", String(b.dataset.range === range));
     fillMachineSelect();
     renderStates();
-    const ms = RANGES.find(([r]) => r === range)?.[1] ?? 86400e3;
+    const ms = rangeMs(range);
     const to = Date.now();
     const from = to - ms;
     if (!eventsEl.querySelector("table")) {
@@ -356,9 +342,7 @@ export function mountAnomaliesPage(root, route, ctx) {
     /** @param {import("./router.js").Route} r */
     update(r) {
       machine = r.params.get("machine") ?? "";
-      range = RANGES.some(([x]) => x === r.params.get("range"))
-        ? /** @type {string} */ (r.params.get("range"))
-        : "24h";
+      range = routeRange(r);
       load();
       return true;
     },
