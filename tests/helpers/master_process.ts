@@ -1,7 +1,7 @@
 /**
  * The shared core of the test helpers that run the real `gridmon master` as a subprocess:
  * spawns `deno run DENO_FLAGS main.ts master --bind 127.0.0.1 --no-local-worker ...`, keeps
- * draining stdout and stderr, and resolves once the output announces the Dashboard.
+ * draining stdout and stderr, and resolves once stdout announces the Dashboard.
  * On exit or timeout before that it kills the process and throws with everything it printed.
  */
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
@@ -13,12 +13,13 @@ export interface StartMasterOptions<T> {
   /** The port flag's value: a fixed port, or 0 for a free one. */
   port: number;
   dataDir: string;
-  token: string;
+  /** The join token (default: the master makes one and prints it in the worker command). */
+  token?: string;
   /** More master flags (e.g. --public-ui). */
   args?: string[];
   /** Run in the repository root with stdin closed (default: inherit both). */
   inRepoRoot?: boolean;
-  /** Looks at all output so far: anything but `undefined` means the master is ready. */
+  /** Looks at the stdout so far: anything but `undefined` means the master is ready. */
   ready: (output: string) => T | undefined;
   /** How long to wait for `ready` (default 30 s). */
   timeoutMs?: number;
@@ -50,8 +51,7 @@ export async function startMasterProcess<T>(
       String(options.port),
       "--data",
       options.dataDir,
-      "--token",
-      options.token,
+      ...(options.token === undefined ? [] : ["--token", options.token]),
       "--no-local-worker",
       ...(options.args ?? []),
     ],
@@ -61,16 +61,19 @@ export async function startMasterProcess<T>(
     env: { NO_COLOR: "1" },
   }).spawn();
   let text = "";
+  let stdout = "";
   let announce: (value: T) => void = () => {};
   const listening = new Promise<T>((resolve) => (announce = resolve));
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
+  const drain = async (stream: ReadableStream<Uint8Array>, isStdout: boolean) => {
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       text += chunk;
-      const value = options.ready(text);
+      if (!isStdout) continue;
+      stdout += chunk;
+      const value = options.ready(stdout);
       if (value !== undefined) announce(value);
     }
   };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  const drained = Promise.all([drain(child.stdout, true), drain(child.stderr, false)]);
   const done = Promise.all([child.status, drained]).then(([status]) => status);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ready: T;

@@ -4,6 +4,7 @@
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { PROTOCOL_VERSION } from "../../src/protocol/version.ts";
+import { startMasterProcess } from "../helpers/master_process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -27,7 +28,7 @@ export interface MasterProcess {
   uiToken: string;
   joinToken: string;
   dataDir: string;
-  /** Everything it wrote to stderr so far (its log). */
+  /** Everything it printed so far (stdout and stderr). */
   log: () => string;
   stop: () => Promise<void>;
 }
@@ -50,63 +51,31 @@ async function pumpLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
 /** Starts `gridmon master` on a free port with a fresh data directory and waits until it listens. */
 export async function startMaster(extraArgs: string[] = []): Promise<MasterProcess> {
   const dataDir = await Deno.makeTempDir({ prefix: "gridmon_ui_" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      MAIN,
-      "master",
-      "--port",
-      "0",
-      "--bind",
-      "127.0.0.1",
-      "--data",
-      dataDir,
-      "--no-local-worker",
-      ...extraArgs,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  let stderr = "";
-  const stderrDone = pumpLines(child.stderr, (line) => (stderr += `${line}\n`));
-  const info = await new Promise<{ url: string; uiToken: string; joinToken: string }>(
-    (resolve, reject) => {
-      let url = "";
-      let uiToken = "";
-      const timer = setTimeout(
-        () => reject(new Error(`master did not start within 30 s:\n${stderr}`)),
-        30_000,
-      );
-      pumpLines(child.stdout, (line) => {
-        const dash = line.match(/Dashboard: (http:\/\/[^/\s]+)\/(?:login#token=(\S+))?/);
-        if (dash) {
-          url = dash[1];
-          uiToken = dash[2] ?? "";
-        }
-        const worker = line.match(/gridmon worker .*--token (\S+)/);
-        if (worker && url) {
-          clearTimeout(timer);
-          resolve({ url, uiToken, joinToken: worker[1] });
-        }
-      }).then(() => {
-        clearTimeout(timer);
-        reject(new Error(`master exited before listening:\n${stderr}`));
-      });
+  const { child, ready: info, output, done } = await startMasterProcess({
+    denoFlags: ["--allow-all"],
+    port: 0,
+    dataDir,
+    args: extraArgs,
+    inRepoRoot: true,
+    ready: (text) => {
+      // Whole lines only: a token cut between two chunks is not the token.
+      const lines = text.slice(0, text.lastIndexOf("\n") + 1);
+      const dash = lines.match(/Dashboard: (http:\/\/[^/\s]+)\/(?:login#token=(\S+))?/);
+      const worker = lines.match(/gridmon worker .*--token (\S+)/);
+      if (!dash || !worker) return undefined;
+      return { url: dash[1], uiToken: dash[2] ?? "", joinToken: worker[1] };
     },
-  );
+  });
   return {
     ...info,
     port: Number(new URL(info.url).port),
     dataDir,
-    log: () => stderr,
+    log: output,
     async stop() {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
-      await child.status;
-      await stderrDone.catch(() => {});
+      await done;
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     },
   };
