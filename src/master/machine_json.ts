@@ -2,24 +2,11 @@
 import type { Sample } from "../protocol/sample.ts";
 import { NO_VERDICT } from "./detection_port.ts";
 import type { MachineState } from "./fleet_state.ts";
-import type { Verdict } from "./store/store_types.ts";
+import type { MachineRow, Verdict } from "./store/store_types.ts";
 
 /** A machine as docs/api.md describes it. */
-export interface MachineJson {
-  id: string;
-  name: string;
-  hostname: string;
-  os: string;
-  osName?: string;
-  kernel?: string;
-  arch: string;
-  cores: number;
-  memTotal: number;
-  agentVersion: string;
-  intervalMs: number;
+export interface MachineJson extends Omit<MachineRow, "lastSeq"> {
   online: boolean;
-  firstSeen: number;
-  lastSeen: number;
   latest: Sample | null;
   anomaly: Verdict;
   alerts: number;
