@@ -51,31 +51,22 @@ export class ValueWriter {
 
   /** Appends one value (finite numbers only). */
   push(v: number): void {
-    if (Number.isInteger(v) && Math.abs(v) < INT_LIMIT) {
-      this.#varint(v >= 0 ? v * 4 : -v * 4 - 2);
-      return;
-    }
     const a = Math.abs(v);
-    if (a < F32_MAX && a > F32_MIN) {
-      this.#room(5);
-      this.#buf[this.#pos++] = 1;
-      this.#view.setFloat32(this.#pos, v, true);
-      this.#pos += 4;
-      return;
-    }
-    this.#room(9);
-    this.#buf[this.#pos++] = 3;
-    this.#view.setFloat64(this.#pos, v, true);
-    this.#pos += 8;
+    this.#write(v, a < F32_MAX && a > F32_MIN);
   }
 
   /** Appends one value without loss: float32 only when it holds the value exactly. */
   pushExact(v: number): void {
+    this.#write(v, Math.fround(v) === v);
+  }
+
+  /** Whole numbers as varints; others as float32 when `asFloat32`, else float64. */
+  #write(v: number, asFloat32: boolean): void {
     if (Number.isInteger(v) && Math.abs(v) < INT_LIMIT) {
       this.#varint(v >= 0 ? v * 4 : -v * 4 - 2);
       return;
     }
-    if (Math.fround(v) === v) {
+    if (asFloat32) {
       this.#room(5);
       this.#buf[this.#pos++] = 1;
       this.#view.setFloat32(this.#pos, v, true);
