@@ -1,14 +1,6 @@
 /** Pure parsers for flag values. Each throws UsageError naming the flag. */
 import { UsageError } from "./errors.ts";
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
+import { DURATION_UNITS, fmtDurationCompact } from "../units/format.ts";
 
 /** Parses `250ms`, `1s`, `5m`, `48h`, `30d`, `2w` (a bare number means seconds) into milliseconds. */
 export function parseDuration(text: string, flag: string): number {
@@ -38,13 +30,7 @@ export function parseDurationInRange(
 }
 
 /** Formats milliseconds compactly: 250ms, 1s, 5m, 1h, 2d. */
-export function formatDuration(ms: number): string {
-  for (const unit of ["w", "d", "h", "m", "s"]) {
-    const size = DURATION_UNITS[unit];
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
+export const formatDuration = fmtDurationCompact;
 
 const SIZE_UNITS: Record<string, number> = {
   "": 1,

@@ -5,6 +5,7 @@
  */
 import type { Sample } from "../protocol/sample.ts";
 import type { MachineRow, Verdict } from "./store/store_types.ts";
+import { CounterTotals } from "./counter_totals.ts";
 
 /** One machine as the master currently sees it. */
 export interface MachineState {
@@ -20,6 +21,8 @@ export interface MachineState {
   alerts: number;
   /** Bumped on every change (lets readers cache what they derive from the state). */
   revision: number;
+  /** Totals of the counter metrics since this master first saw the machine (for /metrics). */
+  counters: CounterTotals;
 }
 
 /** Called when a machine appears, changes name, or goes online or offline. */
@@ -67,6 +70,7 @@ export class FleetState {
       lastActivity: row.lastSeen,
       alerts: 0,
       revision: 0,
+      counters: new CounterTotals(latest?.ts ?? null),
     });
   }
 
@@ -83,6 +87,7 @@ export class FleetState {
         lastActivity: now,
         alerts: 0,
         revision: 0,
+        counters: new CounterTotals(),
       };
       this.#machines.set(row.id, created);
       this.#notify(created);
@@ -115,6 +120,7 @@ export class FleetState {
     const state = this.#machines.get(id);
     if (!state) return;
     state.revision++;
+    state.counters.add(sample);
     if (!state.latest || sample.ts >= state.latest.ts) {
       state.latest = sample;
       state.verdict = verdict;

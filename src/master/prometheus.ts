@@ -1,15 +1,14 @@
 /**
  * /metrics: Prometheus text exposition format 0.0.4 of every machine's newest values and of the
  * master's own ingest counters. Every series has a `machine` (id) and `name` label; per-device
- * series add `core`, `device`, `mountpoint` or `sensor`.
+ * series add `core`, `device`, `mountpoint` or `sensor`. Names, types, help and labels come
+ * from the metric catalogue: gauges are the newest sample's values, counters (`_total`) the
+ * totals the master integrates from the sample's rates (counter_totals.ts).
  */
-import {
-  DEVICE_METRICS,
-  flattenSample,
-  type MetricUnit,
-  parseDeviceKey,
-  SCALAR_METRICS,
-} from "../protocol/metrics.ts";
+import { SCORE_METRIC } from "../protocol/catalogue.ts";
+import { COMPILED, deviceList, deviceName, readPath } from "../protocol/metrics.ts";
+import type { CounterTotals } from "./counter_totals.ts";
+import type { Sample } from "../protocol/sample.ts";
 import type { FleetState } from "./fleet_state.ts";
 import type { IngestStats } from "./ingest_stats.ts";
 
@@ -23,81 +22,6 @@ export function escapeLabelValue(value: string): string {
 
 function escapeHelp(text: string): string {
   return text.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
-}
-
-const UNIT_SUFFIX: Record<MetricUnit, string> = {
-  percent: "_percent",
-  bytes: "_bytes",
-  bytes_per_second: "_bytes_per_second",
-  per_second: "_per_second",
-  seconds: "_seconds",
-  count: "",
-  ratio: "_ratio",
-  celsius: "_celsius",
-  load: "",
-};
-
-/** Scalar metric keys whose Prometheus names read better than the derived ones. */
-const SCALAR_NAMES: Record<string, string> = {
-  "mem.total": "gridmon_memory_total_bytes",
-  "mem.used": "gridmon_memory_used_bytes",
-  "mem.available": "gridmon_memory_available_bytes",
-  "mem.cached": "gridmon_memory_cached_bytes",
-  "mem.buffers": "gridmon_memory_buffers_bytes",
-  "mem.usedPct": "gridmon_memory_used_percent",
-  "mem.swapTotal": "gridmon_swap_total_bytes",
-  "mem.swapUsed": "gridmon_swap_used_bytes",
-  "load.1": "gridmon_load1",
-  "load.5": "gridmon_load5",
-  "load.15": "gridmon_load15",
-  "procs": "gridmon_processes",
-  "procsRunning": "gridmon_processes_running",
-};
-
-/** Per-device fields: Prometheus name and device label. */
-const DEVICE_NAMES: Record<string, { label: string; names: Record<string, string> }> = {
-  core: { label: "core", names: { usage: "gridmon_cpu_core_usage_percent" } },
-  disk: {
-    label: "device",
-    names: {
-      readBps: "gridmon_disk_read_bytes_per_second",
-      writeBps: "gridmon_disk_write_bytes_per_second",
-      readIops: "gridmon_disk_reads_per_second",
-      writeIops: "gridmon_disk_writes_per_second",
-      utilPct: "gridmon_disk_busy_percent",
-    },
-  },
-  net: {
-    label: "device",
-    names: {
-      rxBps: "gridmon_network_receive_bytes_per_second",
-      txBps: "gridmon_network_transmit_bytes_per_second",
-      rxPps: "gridmon_network_receive_packets_per_second",
-      txPps: "gridmon_network_transmit_packets_per_second",
-      rxErrors: "gridmon_network_receive_errors_per_second",
-      txErrors: "gridmon_network_transmit_errors_per_second",
-      rxDrops: "gridmon_network_receive_drops_per_second",
-      txDrops: "gridmon_network_transmit_drops_per_second",
-    },
-  },
-  fs: {
-    label: "mountpoint",
-    names: {
-      size: "gridmon_filesystem_size_bytes",
-      used: "gridmon_filesystem_used_bytes",
-      usedPct: "gridmon_filesystem_used_percent",
-    },
-  },
-  temp: { label: "sensor", names: { celsius: "gridmon_temperature_celsius" } },
-};
-
-function snake(text: string): string {
-  return text.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^a-zA-Z0-9_]/g, "_").toLowerCase();
-}
-
-/** The Prometheus name of a scalar metric key. */
-export function scalarMetricName(key: string, unit: MetricUnit): string {
-  return SCALAR_NAMES[key] ?? `gridmon_${snake(key)}${UNIT_SUFFIX[unit]}`;
 }
 
 interface Family {
@@ -142,8 +66,6 @@ function formatValue(value: number): string {
   if (value === -Infinity) return "-Inf";
   return String(value);
 }
-
-const SCALAR_INFO = new Map(SCALAR_METRICS.map((m) => [m.key, m]));
 
 /** What /metrics reports about the master itself. */
 export interface MasterGauges {
@@ -198,13 +120,7 @@ export function renderMetrics(
       state.alerts,
     );
     if (state.verdict?.score !== null && state.verdict?.score !== undefined) {
-      out.add(
-        "gridmon_anomaly_score",
-        "gauge",
-        "Anomaly score of the newest sample, 0..1 (higher is stranger)",
-        base,
-        state.verdict.score,
-      );
+      out.add(SCORE_METRIC.prom, "gauge", SCORE_METRIC.help, base, state.verdict.score);
     }
     if (state.verdict) {
       out.add(
@@ -223,23 +139,53 @@ export function renderMetrics(
       base,
       state.latest.ts / 1000,
     );
-    for (const [key, value] of flattenSample(state.latest)) {
-      const device = parseDeviceKey(key);
-      if (!device) {
-        const info = SCALAR_INFO.get(key);
-        if (!info) continue;
-        out.add(scalarMetricName(key, info.unit), "gauge", info.help, base, value);
-        continue;
-      }
-      const family = DEVICE_NAMES[device.family];
-      const name = family?.names[device.field];
-      const info = DEVICE_METRICS[device.family]?.find((f) => f.key === device.field);
-      if (!family || !name || !info) continue;
-      out.add(name, "gauge", info.help, [...base, [family.label, device.name]], value);
-    }
+    addSampleGauges(out, base, state.latest);
+    addCounters(out, base, state.counters);
   }
   addMasterMetrics(out, stats, gauges);
   return out.toString();
+}
+
+type Labels = [string, string][];
+
+function finite(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/** The catalogue's gauges of the sample. */
+function addSampleGauges(out: Exposition, base: Labels, sample: Sample): void {
+  for (const { entry, metrics, paths } of COMPILED) {
+    const obj = entry.path ? (sample as Record<string, unknown>)[entry.path] : sample;
+    if (obj === null || typeof obj !== "object") continue;
+    const device = entry.device;
+    const items = device ? deviceList(obj, device) ?? [] : [obj];
+    items.forEach((item, j) => {
+      const labels: Labels = device
+        ? [...base, [device.promLabel, deviceName(item, j, device)]]
+        : base;
+      metrics.forEach((m, i) => {
+        const value = readPath(item, paths[i]);
+        if (m.kind === "gauge" && finite(value)) out.add(m.prom, "gauge", m.help, labels, value);
+      });
+    });
+  }
+}
+
+/** The catalogue's counters, as totals since the master first saw the machine. */
+function addCounters(out: Exposition, base: Labels, counters: CounterTotals): void {
+  for (const { family, name, totals } of counters.devices()) {
+    const labels: Labels = [...base, [family.entry.device!.promLabel, name]];
+    family.metrics.forEach((m, i) => {
+      if (m.kind !== "counter") return;
+      out.add(
+        m.prom,
+        "counter",
+        `${m.help} (since the master first saw the machine)`,
+        labels,
+        totals[i],
+      );
+    });
+  }
 }
 
 function addMasterMetrics(out: Exposition, stats: IngestStats, gauges: MasterGauges): void {

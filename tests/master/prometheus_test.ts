@@ -64,7 +64,10 @@ function hostileFleet(): FleetState {
     }],
     temps: [{ sensor: "coretemp", label: "Core 0", celsius: 45 }],
   };
-  fleet.load(machineRow(HOSTILE, HOSTILE), sample, { score: 0.42, anomalous: false, reason: null });
+  const verdict = { score: 0.42, anomalous: false, reason: null };
+  fleet.load(machineRow(HOSTILE, HOSTILE), sample, verdict);
+  // Two seconds later, the same rates: each counter grows by twice its rate.
+  fleet.recordSample(HOSTILE, { ...sample, ts: sample.ts + 2000, seq: 1 }, verdict, 3, 1);
   fleet.load(machineRow("quiet", "quiet"), null, null);
   return fleet;
 }
@@ -84,14 +87,16 @@ Deno.test("/metrics text with hostile names passes promtool check metrics", asyn
   const label = escapeLabelValue(HOSTILE);
   assert.ok(text.includes(`gridmon_machine_up{machine="${label}",name="${label}"} 0`));
   assert.ok(text.includes(`gridmon_anomaly_score{machine="${label}",name="${label}"} 0.42`));
-  assert.ok(
-    text.includes(
-      `gridmon_disk_read_bytes_per_second{machine="${label}",name="${label}",device="${label}"} 1`,
-    ),
-  );
+  const disk = `machine="${label}",name="${label}",device="${label}"`;
+  assert.ok(text.includes("# TYPE gridmon_disk_read_bytes_total counter\n"));
+  assert.ok(text.includes(`gridmon_disk_read_bytes_total{${disk}} 2\n`));
+  assert.ok(text.includes(`gridmon_disk_written_bytes_total{${disk}} 4\n`));
+  assert.ok(text.includes(`gridmon_disk_reads_total{${disk}} 0\n`), "null rates add nothing");
+  assert.ok(text.includes(`gridmon_disk_busy_percent{${disk}} 3\n`));
   assert.ok(text.includes(`mountpoint="/mnt/${label}"`));
-  assert.ok(text.includes('device="eth0:1"'));
-  assert.ok(!/gridmon_disk_reads_per_second\{[^}]*device="we/.test(text), "null rates are absent");
+  assert.ok(text.includes('gridmon_network_transmit_packets_total{machine="we\\"ird'));
+  assert.ok(text.includes('device="eth0:1"} 8\n'));
+  assert.ok(!text.includes("_per_second"), "rates are exported as counters, not gauges");
   assert.ok(text.includes('gridmon_machine_up{machine="quiet",name="quiet"} 0'));
 });
 
@@ -99,7 +104,10 @@ Deno.test("/metrics needs auth and serves the documented families over HTTP", as
   const t = await startTestMaster<MemoryStore>();
   try {
     const { socket } = await connectWorker(t.ws, "m1", { hostname: HOSTILE });
-    socket.send({ type: "samples", v: 1, samples: [makeSample("m1", 0)] });
+    const now = Date.now();
+    socket.send({ type: "samples", v: 1, samples: [makeSample("m1", 0, now - 1000)] });
+    await socket.next();
+    socket.send({ type: "samples", v: 1, samples: [makeSample("m1", 1, now)] });
     await socket.next();
     const denied = await fetch(`${t.http}/metrics`);
     await denied.body?.cancel();
@@ -115,8 +123,8 @@ Deno.test("/metrics needs auth and serves the documented families over HTTP", as
         "gridmon_cpu_usage_percent",
         "gridmon_memory_used_percent",
         "gridmon_cpu_core_usage_percent",
-        "gridmon_disk_write_bytes_per_second",
-        "gridmon_network_receive_bytes_per_second",
+        "gridmon_disk_written_bytes_total",
+        "gridmon_network_receive_bytes_total",
         "gridmon_filesystem_used_percent",
         "gridmon_load1",
         "gridmon_swap_used_bytes",
@@ -127,7 +135,11 @@ Deno.test("/metrics needs auth and serves the documented families over HTTP", as
     ) {
       assert.ok(text.includes(`# TYPE ${family} `), `missing ${family}`);
     }
-    assert.ok(text.includes("gridmon_ingest_samples_total 1\n"));
+    assert.ok(text.includes("gridmon_ingest_samples_total 2\n"));
+    assert.match(
+      text,
+      /\ngridmon_network_receive_bytes_total\{machine="m1",[^\n]*,device="eth0"\} 1000\n/,
+    );
     assert.ok(text.includes('gridmon_machine_up{machine="m1",name="we\\"ird'));
     const { code, output } = await promtool(text);
     assert.equal(code, 0, output);

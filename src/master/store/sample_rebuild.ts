@@ -1,29 +1,34 @@
 /**
  * Rebuilds a Sample from stored metric values (the inverse of `flattenSample`), for the
- * detector's warm start. Strings that are not metrics (filesystem type) come back empty.
+ * detector's warm start. Where each value goes comes from the metric catalogue; fields the
+ * schema requires but the store does not keep (filesystem type, a rate never stored) get the
+ * schema's neutral value: null where it allows null, "" for text, 0 for numbers.
  */
-import { parseDeviceKey } from "../../protocol/metrics.ts";
-import type { Sample } from "../../protocol/sample.ts";
+import { SCORE_KEY } from "../../protocol/catalogue.ts";
+import { COMPILED, type CompiledFamily, parseDeviceKey } from "../../protocol/metrics.ts";
+import { type Sample, SampleSchema } from "../../protocol/sample.ts";
+import { z } from "zod";
 
-type Obj = Record<string, number | null>;
+type Obj = Record<string, unknown>;
 
-function scalarInto(sample: Record<string, unknown>, key: string, v: number): void {
-  const dot = key.indexOf(".");
-  if (dot < 0) {
-    sample[key] = v;
-    return;
-  }
-  const group = key.slice(0, dot);
-  const rest = key.slice(dot + 1);
-  if (group === "pressure") {
-    const [resource, field] = rest.split(".");
-    const p = (sample.pressure ??= {}) as Record<string, Obj>;
-    const line = (p[resource] ??= { some10: 0, some60: 0, some300: 0 });
-    line[field] = v;
-    return;
-  }
-  const obj = (sample[group] ??= {}) as Obj;
-  obj[rest] = v;
+const SCALAR_HOME = new Map<string, { family: CompiledFamily; path: string[] }>();
+const DEVICE_FAMILY = new Map<string, CompiledFamily>();
+for (const family of COMPILED) {
+  if (family.entry.device) DEVICE_FAMILY.set(family.entry.name, family);
+  else family.metrics.forEach((m, i) => SCALAR_HOME.set(m.key, { family, path: family.paths[i] }));
+}
+
+function objectAt(parent: Obj, field: string): Obj {
+  if (field === "") return parent;
+  let child = parent[field];
+  if (child === null || typeof child !== "object") child = parent[field] = {};
+  return child as Obj;
+}
+
+function setPath(obj: Obj, path: readonly string[], value: number): void {
+  let at = obj;
+  for (let i = 0; i < path.length - 1; i++) at = objectAt(at, path[i]);
+  at[path[path.length - 1]] = value;
 }
 
 /** Builds a Sample from `key -> value` (keys as in src/protocol/metrics.ts). */
@@ -31,85 +36,87 @@ export function unflattenSample(
   base: { ts: number; seq: number; machineId: string; hostname: string },
   values: Map<string, number>,
 ): Sample {
-  const sample: Record<string, unknown> = { ...base };
-  const devices = new Map<string, Map<string, Obj>>();
-  const cores: (number | null)[] = [];
+  const sample: Obj = { ...base };
+  /** family name -> device name -> device object */
+  const devices = new Map<string, Map<string, Obj | number>>();
   for (const [key, v] of values) {
-    if (key === "anomaly.score") continue;
+    if (key === SCORE_KEY) continue;
     const dev = parseDeviceKey(key);
     if (!dev) {
-      scalarInto(sample, key, v);
+      const home = SCALAR_HOME.get(key);
+      if (home) setPath(objectAt(sample, home.family.entry.path), home.path, v);
       continue;
     }
-    if (dev.family === "core") {
-      const i = Number(dev.name);
-      if (Number.isInteger(i) && i >= 0 && i < 4096) {
-        while (cores.length <= i) cores.push(null);
-        cores[i] = v;
-      }
+    const family = DEVICE_FAMILY.get(dev.family);
+    const i = family?.metrics.findIndex((m) => m.key === dev.field) ?? -1;
+    if (!family || i < 0) continue;
+    let byName = devices.get(dev.family);
+    if (!byName) devices.set(dev.family, byName = new Map());
+    const path = family.paths[i];
+    if (path.length === 0) {
+      byName.set(dev.name, v);
       continue;
     }
-    let family = devices.get(dev.family);
-    if (!family) devices.set(dev.family, family = new Map());
-    let obj = family.get(dev.name);
-    if (!obj) family.set(dev.name, obj = {});
-    obj[dev.field] = v;
+    let item = byName.get(dev.name) as Obj | undefined;
+    if (!item) byName.set(dev.name, item = nameFieldsOf(family, dev.name));
+    setPath(item, path, v);
   }
-  if (sample.cpu || cores.length > 0) {
-    const cpu = (sample.cpu ??= {}) as Obj;
-    cpu.usage ??= null;
-    cpu.user ??= null;
-    cpu.system ??= null;
-    if (cores.length > 0) (cpu as Record<string, unknown>).cores = cores;
+  for (const [name, byName] of devices) {
+    const family = DEVICE_FAMILY.get(name)!;
+    const { list, nameFields } = family.entry.device!;
+    objectAt(sample, family.entry.path)[list] = nameFields.length > 0
+      ? [...byName.values()]
+      : indexed(byName);
   }
-  if (sample.mem) {
-    const mem = sample.mem as Obj;
-    for (const f of ["total", "used", "available", "usedPct", "swapTotal", "swapUsed"]) {
-      mem[f] ??= 0;
-    }
+  return complete(sample, SampleSchema) as Sample;
+}
+
+/** The name fields of a device from its joined name (`coretemp/Core 0`: sensor, label). */
+function nameFieldsOf(family: CompiledFamily, name: string): Obj {
+  const fields = family.entry.device!.nameFields;
+  const parts = name.split("/");
+  const out: Obj = {};
+  fields.forEach((field, i) => {
+    out[field] = i === fields.length - 1 ? parts.slice(i).join("/") : parts[i] ?? "";
+  });
+  return out;
+}
+
+/** A list of values named by index (cores); gaps are null. */
+function indexed(byName: Map<string, Obj | number>): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (const [name, v] of byName) {
+    const i = Number(name);
+    if (!Number.isInteger(i) || i < 0 || i >= 4096) continue;
+    while (out.length <= i) out.push(null);
+    out[i] = v as number;
   }
-  if (sample.load) {
-    const load = sample.load as Obj;
-    for (const f of ["1", "5", "15"]) load[f] ??= 0;
+  return out;
+}
+
+/** Fills what `schema` requires and `value` lacks with neutral values, recursively. */
+function complete(value: unknown, schema: z.ZodType): unknown {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodArray && Array.isArray(value)) {
+    return value.map((item) => complete(item, inner.element as z.ZodType));
   }
-  const rates = (obj: Obj, fields: string[]) => {
-    for (const f of fields) obj[f] ??= null;
-    return obj;
-  };
-  const disk = devices.get("disk");
-  if (disk) {
-    sample.disks = [...disk].map(([name, o]) => ({
-      name,
-      ...rates(o, ["readBps", "writeBps", "readIops", "writeIops", "utilPct"]),
-    }));
+  if (!(inner instanceof z.ZodObject) || value === null || typeof value !== "object") return value;
+  const obj = value as Obj;
+  for (const [field, fieldSchema] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+    if (obj[field] !== undefined) obj[field] = complete(obj[field], fieldSchema);
+    else if (!fieldSchema.safeParse(undefined).success) obj[field] = neutral(fieldSchema);
   }
-  const net = devices.get("net");
-  if (net) {
-    sample.net = [...net].map(([iface, o]) => ({
-      iface,
-      ...rates(o, ["rxBps", "txBps", "rxPps", "txPps", "rxErrors", "txErrors"]),
-    }));
-  }
-  const fs = devices.get("fs");
-  if (fs) {
-    sample.filesystems = [...fs].map(([mount, o]) => ({
-      mount,
-      fstype: "",
-      size: o.size ?? 0,
-      used: o.used ?? 0,
-      usedPct: o.usedPct ?? 0,
-    }));
-  }
-  const temp = devices.get("temp");
-  if (temp) {
-    sample.temps = [...temp].map(([name, o]) => {
-      const slash = name.indexOf("/");
-      return {
-        sensor: slash < 0 ? name : name.slice(0, slash),
-        label: slash < 0 ? "" : name.slice(slash + 1),
-        celsius: o.celsius ?? 0,
-      };
-    });
-  }
-  return sample as Sample;
+  return obj;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+  return s;
+}
+
+function neutral(schema: z.ZodType): unknown {
+  if (schema.safeParse(null).success) return null;
+  if (schema.safeParse("").success) return "";
+  return 0;
 }

@@ -4,8 +4,10 @@
  * a machine's shape stays the same, its layout (the key list) is reused and `flattenSample`,
  * with its ~75 key strings per sample, is skipped. Whenever the shape changes the caller runs
  * `flattenSample` and checks that it agrees with this walk (see `sameValues`), so a change to
- * the metric catalogue can only switch this shortcut off, never store wrong keys.
+ * the walk can only switch this shortcut off, never store wrong keys. Both read the families of
+ * the metric catalogue (src/protocol/catalogue.ts) in the same order.
  */
+import { COMPILED, deviceList, familyObject } from "../../protocol/metrics.ts";
 import type { Sample } from "../../protocol/sample.ts";
 
 /** Reusable output of `walkSample`. */
@@ -42,93 +44,48 @@ function mark(w: Walk, s: number | string): void {
   w.shape.push(s);
 }
 
+/** Reads one- or two-level field paths of `obj` (the catalogue has no deeper ones). */
+function readInto(w: Walk, obj: Record<string, unknown>, paths: readonly string[][]): void {
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    let x = obj[path[0]];
+    if (path.length > 1) {
+      x = x === null || x === undefined ? x : (x as Record<string, unknown>)[path[1]];
+    }
+    v(w, x);
+  }
+}
+
 /** Fills `w` with the sample's values (flattenSample order), then `extra` (e.g. a score). */
 export function walkSample(sample: Sample, extra: number | null | undefined, w: Walk): void {
   w.values.length = 0;
   w.shape.length = 0;
   w.mask = 0;
   w.bit = 0;
-  const { cpu, mem, load, pressure } = sample;
-  mark(w, cpu ? 1 : 0);
-  if (cpu) {
-    v(w, cpu.usage);
-    v(w, cpu.user);
-    v(w, cpu.system);
-    v(w, cpu.iowait);
-    v(w, cpu.steal);
-    v(w, cpu.nice);
-    v(w, cpu.irq);
-    v(w, cpu.softirq);
-    const cores = cpu.cores;
-    mark(w, cores ? cores.length : -1);
-    if (cores) { for (let i = 0; i < cores.length; i++) v(w, cores[i]); }
+  for (let f = 0; f < COMPILED.length; f++) {
+    const { entry, paths } = COMPILED[f];
+    const obj = familyObject(sample, entry);
+    const present = obj !== null && typeof obj === "object";
+    const device = entry.device;
+    if (!device) {
+      mark(w, present ? f + 1 : -f - 1);
+      if (present) readInto(w, obj as Record<string, unknown>, paths);
+      continue;
+    }
+    const list = present ? deviceList(obj, device) : undefined;
+    mark(w, list ? list.length : -1);
+    if (!list) continue;
+    const names = device.nameFields;
+    for (let j = 0; j < list.length; j++) {
+      const item = list[j] as Record<string, unknown>;
+      for (let n = 0; n < names.length; n++) mark(w, String(item[names[n]]));
+      if (paths[0].length === 0) v(w, item);
+      else readInto(w, item, paths);
+    }
   }
-  mark(w, mem ? 2 : 0);
-  if (mem) {
-    v(w, mem.total);
-    v(w, mem.used);
-    v(w, mem.available);
-    v(w, mem.cached);
-    v(w, mem.buffers);
-    v(w, mem.usedPct);
-    v(w, mem.swapTotal);
-    v(w, mem.swapUsed);
-  }
-  mark(w, load ? 3 : 0);
-  if (load) {
-    v(w, load["1"]);
-    v(w, load["5"]);
-    v(w, load["15"]);
-  }
-  mark(w, 4);
-  v(w, sample.uptime);
-  v(w, sample.procs);
-  v(w, sample.procsRunning);
-  mark(w, pressure ? 5 : 0);
-  if (pressure) {
-    v(w, pressure.cpu?.some10);
-    v(w, pressure.memory?.some10);
-    v(w, pressure.memory?.full10);
-    v(w, pressure.io?.some10);
-    v(w, pressure.io?.full10);
-  }
-  mark(w, 6);
-  for (const d of sample.disks ?? []) {
-    mark(w, d.name);
-    v(w, d.readBps);
-    v(w, d.writeBps);
-    v(w, d.readIops);
-    v(w, d.writeIops);
-    v(w, d.utilPct);
-  }
-  mark(w, 7);
-  for (const n of sample.net ?? []) {
-    mark(w, n.iface);
-    v(w, n.rxBps);
-    v(w, n.txBps);
-    v(w, n.rxPps);
-    v(w, n.txPps);
-    v(w, n.rxErrors);
-    v(w, n.txErrors);
-    v(w, n.rxDrops);
-    v(w, n.txDrops);
-  }
-  mark(w, 8);
-  for (const fs of sample.filesystems ?? []) {
-    mark(w, fs.mount);
-    v(w, fs.size);
-    v(w, fs.used);
-    v(w, fs.usedPct);
-  }
-  mark(w, 9);
-  for (const t of sample.temps ?? []) {
-    mark(w, t.sensor);
-    mark(w, t.label);
-    v(w, t.celsius);
-  }
-  mark(w, 10);
+  mark(w, -1000);
   v(w, extra);
-  mark(w, 11);
+  mark(w, -1001);
 }
 
 /** Whether two shapes are equal. */
