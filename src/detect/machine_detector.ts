@@ -10,7 +10,12 @@
  */
 import type { Sample } from "../protocol/sample.ts";
 import { SAMPLE_FEATURES, SampleFeatures } from "./features.ts";
-import { type DetectorOptions, type Observation, StreamingDetector } from "./streaming_detector.ts";
+import {
+  type DetectorOptions,
+  type EventTransition,
+  type Observation,
+  StreamingDetector,
+} from "./streaming_detector.ts";
 
 /**
  * A machine's window: 1,800 rows, one sample in 8 after warm-up, so still ~4 h at 1 s (as the
@@ -41,6 +46,11 @@ export class MachineDetector {
   /** Judges one sample (in arrival order) and learns from it. */
   observe(sample: Sample): Observation {
     return this.detector.observe(sample.ts, this.#features.extract(sample));
+  }
+
+  /** The machine went offline: closes its open event, if any, with that reason. */
+  machineOffline(): EventTransition | undefined {
+    return this.detector.closeOpen("offline");
   }
 
   /** Learns from stored samples, oldest first, without judging them or opening events. */

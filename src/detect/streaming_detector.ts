@@ -36,7 +36,12 @@
  *
  * Everything is deterministic: refit k uses seed `seed + k`.
  */
-import type { AnomalyCause, AnomalyEvent, Verdict } from "../master/store/store_types.ts";
+import type {
+  AnomalyCause,
+  AnomalyCloseReason,
+  AnomalyEvent,
+  Verdict,
+} from "../master/store/store_types.ts";
 import type { FeatureInfo } from "./features.ts";
 import { growForest, type IsolationForest } from "./isolation_forest.ts";
 import { quantileSorted } from "./quantile.ts";
@@ -465,6 +470,7 @@ export class StreamingDetector {
         peakScore: peak.score,
         reason: peak.causes[0]?.metric ?? "",
         causes: peak.causes,
+        closeReason: null,
       };
       return { kind: "opened", event: { ...this.#open } };
     }
@@ -472,7 +478,20 @@ export class StreamingDetector {
     if (!this.#open) return undefined;
     this.#calm++;
     if (this.#calm < this.#o.closeAfter) return undefined;
-    const closed = { ...this.#open, end: this.#lastAnomalous };
+    return this.#close(this.#lastAnomalous, "recovered");
+  }
+
+  /**
+   * Closes the open event (if any) for a reason other than recovery, e.g. the machine went
+   * offline: it ends at the last anomalous vector, and the next vector starts a fresh streak.
+   */
+  closeOpen(reason: AnomalyCloseReason): EventTransition | undefined {
+    this.#streak = 0;
+    return this.#open ? this.#close(this.#lastAnomalous, reason) : undefined;
+  }
+
+  #close(end: number, closeReason: AnomalyCloseReason): EventTransition {
+    const closed = { ...this.#open!, end, closeReason };
     this.#open = null;
     this.#calm = 0;
     return { kind: "closed", event: closed };

@@ -13,6 +13,11 @@ export type AnomalyListener = (event: AnomalyEvent) => void;
 export interface DetectionPort {
   /** Scores one sample of `machine`; must not throw for unusual samples and must be quick. */
   observe(machine: MachineRow, sample: Sample): Verdict;
+  /**
+   * The machine went offline (silent past its offline threshold, or its connection closed):
+   * its open anomaly event, if any, closes with reason "offline". Safe to call repeatedly.
+   */
+  machineOffline(machineId: string): void;
   /** Registers a listener for anomaly events; returns a function that removes it. */
   onEvent(listener: AnomalyListener): () => void;
   /** Stops background work (refits); called once on shutdown, before the store closes. */
@@ -29,6 +34,7 @@ export const NO_VERDICT: Verdict = Object.freeze({ score: null, anomalous: false
 export function createNullDetection(): DetectionPort {
   return {
     observe: () => NO_VERDICT,
+    machineOffline: () => {},
     onEvent: () => () => {},
     close: () => {},
   };

@@ -33,7 +33,7 @@ export interface DetectionServiceOptions {
 
 /**
  * Creates the service. Events left open by a previous run are closed at the machine's last
- * sample, since the new detectors know nothing about them.
+ * sample with reason "restarted", since the new detectors know nothing about them.
  */
 export function createDetectionService(
   store: Store,
@@ -52,7 +52,10 @@ export function createDetectionService(
   for (const event of store.listAnomalies({ from: 0, to: now(), limit: 10_000 })) {
     if (event.end !== null) continue;
     const lastSeen = store.getMachine(event.machineId)?.lastSeen ?? now();
-    store.updateAnomaly(event.id, { end: Math.max(event.start, lastSeen) });
+    store.updateAnomaly(event.id, {
+      end: Math.max(event.start, lastSeen),
+      closeReason: "restarted",
+    });
   }
 
   function detectorFor(machine: MachineRow): MachineDetector | undefined {
@@ -76,6 +79,7 @@ export function createDetectionService(
         peakScore: event.peakScore,
         reason: event.reason,
         causes: event.causes,
+        closeReason: event.closeReason,
       });
     }
     if (kind === "closed") openEvent.delete(machineId);
@@ -97,6 +101,10 @@ export function createDetectionService(
         }
         return NO_VERDICT;
       }
+    },
+    machineOffline(machineId: string): void {
+      const transition = detectors.get(machineId)?.machineOffline();
+      if (transition) record(machineId, transition);
     },
     onEvent: emitter.onEvent,
     close(): void {

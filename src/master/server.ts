@@ -158,6 +158,9 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     if (!options.alerts) fleet.setAlerts(event.machineId, countAlerts(openEvents, event.machineId));
     live.anomaly(event);
   });
+  const stopOffline = fleet.onChange((state) => {
+    if (!state.online) detection.machineOffline(state.row.id);
+  });
   const stopAlerts = options.alerts
     ? wireAlerts(options.alerts, { fleet, hub, detection, live, now })
     : () => {};
@@ -207,6 +210,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
       hub.closeAll(CLOSE.goingAway, "master shutting down");
       live.close(CLOSE.goingAway, "master shutting down");
       stopEvents();
+      stopOffline();
       stopAlerts();
       detection.close();
       let timeout: ReturnType<typeof setTimeout> | undefined;
@@ -231,6 +235,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
       stopTimers();
       live.close(CLOSE.goingAway, "master did not start");
       stopEvents();
+      stopOffline();
       stopAlerts();
       detection.close();
       reject(error);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createAnomalyEmitter, createNullDetection } from "../../src/master/detection_port.ts";
 import { CONTENT_SECURITY_POLICY } from "../../src/master/security_headers.ts";
 import { openTempStore } from "./real_store.ts";
-import { connectWorker, makeSample, startTestMaster, UI_TOKEN } from "./test_master.ts";
+import { connectWorker, makeSample, startTestMaster, UI_TOKEN, waitFor } from "./test_master.ts";
 
 const BEARER = { Authorization: `Bearer ${UI_TOKEN}` };
 
@@ -282,6 +282,7 @@ Deno.test("anomaly events show up in /api/anomalies with machineName and as open
       peakScore: 0.9,
       reason: "cpu.usage",
       causes: [],
+      closeReason: null,
     };
     const id = temp.store.openAnomaly(event);
     emitter.emit({ ...event, id });
@@ -293,9 +294,30 @@ Deno.test("anomaly events show up in /api/anomalies with machineName and as open
       ],
     );
     assert.equal((await getJson(`${t.http}/api/machines/m1`)).body.alerts, 1);
-    emitter.emit({ ...event, id, end: Date.now() });
+    emitter.emit({ ...event, id, end: Date.now(), closeReason: "recovered" });
     assert.equal((await getJson(`${t.http}/api/machines/m1`)).body.alerts, 0);
     await socket.close();
+  } finally {
+    await t.master.close();
+    await temp.dispose();
+  }
+});
+
+Deno.test("a machine whose worker disconnects is reported offline to the detection", async () => {
+  const temp = await openTempStore();
+  const offline: string[] = [];
+  const t = await startTestMaster({
+    store: temp.store,
+    detection: () => ({
+      ...createNullDetection(),
+      machineOffline: (machineId: string) => offline.push(machineId),
+    }),
+  });
+  try {
+    const socket = await stream(t.ws, "m1", 3);
+    assert.equal(offline.length, 0);
+    await socket.close();
+    await waitFor(() => offline.includes("m1"), "machineOffline(m1)");
   } finally {
     await t.master.close();
     await temp.dispose();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createDetectionService } from "../../src/master/detection_service.ts";
-import type { AnomalyEvent, MachineRow } from "../../src/master/store/store_types.ts";
+import type { AnomalyEvent, MachineRow, Store } from "../../src/master/store/store_types.ts";
 import type { Sample } from "../../src/protocol/sample.ts";
 import { openTempStore } from "./real_store.ts";
 import { makeSample } from "./test_master.ts";
@@ -98,6 +98,7 @@ Deno.test("events a previous run left open are closed at the machine's last samp
     const [event] = store.listAnomalies({ from: 0, to: Date.now(), machineId: "m1" });
     assert.equal(event.id, id);
     assert.equal(event.end, T0 + 5000);
+    assert.equal(event.closeReason, "restarted");
   } finally {
     await temp.dispose();
   }
@@ -150,4 +151,66 @@ Deno.test("samples that arrive over an hour after they were taken get no verdict
   } finally {
     await temp.dispose();
   }
+});
+
+/** A service whose machine m1 has just opened an event: 900 quiet samples, then busy ones. */
+async function withOpenEvent(
+  check: (
+    parts: {
+      detection: ReturnType<typeof createDetectionService>;
+      store: Store;
+      events: AnomalyEvent[];
+      next: (sample: (seq: number) => Sample) => void;
+    },
+  ) => void,
+) {
+  const temp = await openTempStore();
+  try {
+    const store = temp.store;
+    store.registerMachine(row(), T0);
+    let clock = T0, seq = 0;
+    const detection = createDetectionService(store, { log: () => {}, now: () => clock });
+    const events: AnomalyEvent[] = [];
+    detection.onEvent((e) => events.push(e));
+    const next = (sample: (seq: number) => Sample) => {
+      clock = T0 + seq * 1000;
+      detection.observe(row(), sample(seq++));
+    };
+    while (seq < 900) next(quiet);
+    while (events.length === 0 && seq < 960) next(busy);
+    assert.equal(events.at(-1)?.end, null, "an event is open");
+    check({ detection, store, events, next });
+    detection.close();
+  } finally {
+    await temp.dispose();
+  }
+}
+
+Deno.test("a machine going offline closes its open event with reason offline, once", async () => {
+  await withOpenEvent(({ detection, store, events }) => {
+    const emitted = events.length;
+    detection.machineOffline("m1");
+    assert.equal(events.length, emitted + 1);
+    const closed = events.at(-1)!;
+    assert.equal(closed.closeReason, "offline");
+    assert.notEqual(closed.end, null);
+    const [stored] = store.listAnomalies({ from: 0, to: Date.now(), machineId: "m1" });
+    assert.equal(stored.id, closed.id);
+    assert.equal(stored.end, closed.end);
+    assert.equal(stored.closeReason, "offline");
+    detection.machineOffline("m1");
+    detection.machineOffline("never-seen");
+    assert.equal(events.length, emitted + 1, "nothing more to close");
+  });
+});
+
+Deno.test("an event closes with reason recovered once the machine is quiet again", async () => {
+  await withOpenEvent(({ store, events, next }) => {
+    for (let i = 0; i < 600 && events.at(-1)!.end === null; i++) next(quiet);
+    const closed = events.at(-1)!;
+    assert.notEqual(closed.end, null, "the event closed");
+    assert.equal(closed.closeReason, "recovered");
+    const [stored] = store.listAnomalies({ from: 0, to: Date.now(), machineId: "m1" });
+    assert.equal(stored.closeReason, "recovered");
+  });
 });

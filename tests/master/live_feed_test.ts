@@ -196,6 +196,7 @@ Deno.test("a real live client that stops reading is dropped instead of buffered 
         peakScore: 0.9,
         reason: "cpu.usage",
         causes,
+        closeReason: null,
       });
       if (i % 100 === 0) await new Promise((r) => setTimeout(r, 1));
     }

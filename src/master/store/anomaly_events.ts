@@ -1,5 +1,11 @@
 /** Anomaly events: open, update, list. */
-import type { AnomalyCause, AnomalyEvent } from "./store_types.ts";
+import {
+  ANOMALY_CLOSE_REASONS,
+  type AnomalyCause,
+  type AnomalyCloseReason,
+  type AnomalyEvent,
+  type NewAnomalyEvent,
+} from "./store_types.ts";
 import type { StoreContext } from "./store_state.ts";
 import { textOf } from "./store_db.ts";
 
@@ -9,6 +15,7 @@ interface AnomalyDbRow {
   start: number;
   end: number | null;
   peak_score: number;
+  close_reason: string | null;
   reason: unknown;
   causes: unknown;
 }
@@ -29,6 +36,18 @@ function checkEventFields(e: Partial<Omit<AnomalyEvent, "id" | "machineId">>): v
   if (e.causes !== undefined && !Array.isArray(e.causes)) {
     throw new TypeError("Anomaly causes must be an array");
   }
+  const why = e.closeReason;
+  if (why !== undefined && why !== null && !ANOMALY_CLOSE_REASONS.includes(why)) {
+    throw new RangeError(
+      `Anomaly closeReason must be one of ${ANOMALY_CLOSE_REASONS.join(", ")} or null, got ${why}`,
+    );
+  }
+}
+
+function checkCloseReason(end: number | null, closeReason: AnomalyCloseReason | null | undefined) {
+  if (closeReason && end === null) {
+    throw new RangeError("An open anomaly event (end null) cannot have a closeReason");
+  }
 }
 
 function eventOf(ctx: StoreContext, r: AnomalyDbRow): AnomalyEvent {
@@ -40,16 +59,18 @@ function eventOf(ctx: StoreContext, r: AnomalyDbRow): AnomalyEvent {
     peakScore: r.peak_score,
     reason: textOf(r.reason),
     causes: JSON.parse(textOf(r.causes)) as AnomalyCause[],
+    closeReason: r.close_reason as AnomalyCloseReason | null,
   };
 }
 
 /** Stores a new event; returns its id. The machine must be registered. */
-export function openAnomaly(ctx: StoreContext, event: Omit<AnomalyEvent, "id">): number {
+export function openAnomaly(ctx: StoreContext, event: NewAnomalyEvent): number {
   const state = ctx.machines.get(event.machineId);
   if (!state) {
     throw new RangeError(`Cannot record an anomaly of unknown machine ${event.machineId}`);
   }
   checkEventFields(event);
+  checkCloseReason(event.end, event.closeReason);
   return Number(
     ctx.st.insertAnomaly.run(
       state.idx,
@@ -58,11 +79,15 @@ export function openAnomaly(ctx: StoreContext, event: Omit<AnomalyEvent, "id">):
       event.peakScore,
       event.reason,
       JSON.stringify(event.causes ?? []),
+      event.closeReason ?? null,
     ).lastInsertRowid,
   );
 }
 
-/** Changes the given fields of event `id`. */
+/**
+ * Changes the given fields of event `id`. Reopening (end back to null) clears closeReason;
+ * closing without one keeps what was stored.
+ */
 export function updateAnomaly(
   ctx: StoreContext,
   id: number,
@@ -71,12 +96,16 @@ export function updateAnomaly(
   checkEventFields(patch);
   const row = ctx.st.getAnomaly.get(id) as AnomalyDbRow | undefined;
   if (!row) throw new RangeError(`No anomaly event with id ${id}`);
+  const end = patch.end === undefined ? row.end : patch.end;
+  checkCloseReason(end, patch.closeReason);
+  const closeReason = end === null ? null : patch.closeReason ?? row.close_reason;
   ctx.st.updateAnomaly.run(
     patch.start ?? row.start,
-    patch.end === undefined ? row.end : patch.end,
+    end,
     patch.peakScore ?? row.peak_score,
     patch.reason ?? textOf(row.reason),
     patch.causes === undefined ? textOf(row.causes) : JSON.stringify(patch.causes),
+    closeReason,
     id,
   );
 }

@@ -118,6 +118,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "why an anomaly event closed",
+    sql: `
+      -- 'recovered', 'offline' or 'restarted'; NULL while open (and for events closed earlier).
+      ALTER TABLE anomalies ADD COLUMN close_reason TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

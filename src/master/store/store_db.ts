@@ -53,7 +53,9 @@ function blobs(...columns: string[]): string {
   return columns.map((c) => `CAST(${c} AS BLOB) AS ${c}`).join(", ");
 }
 
-const ANOMALY_COLUMNS = `id, machine, start, end, peak_score, ${blobs("reason", "causes")}`;
+const ANOMALY_COLUMNS = `id, machine, start, end, peak_score, close_reason, ${
+  blobs("reason", "causes")
+}`;
 
 const utf8 = new TextDecoder();
 
@@ -145,11 +147,11 @@ function statementTexts() {
       GROUP BY bi`,
     deleteFleet: `DELETE FROM fleet_minute WHERE bucket IN (SELECT bucket FROM fleet_minute
         WHERE bucket < ? ORDER BY bucket LIMIT ?)`,
-    insertAnomaly: `INSERT INTO anomalies (machine, start, end, peak_score, reason, causes)
-      VALUES (?, ?, ?, ?, ?, ?)`,
+    insertAnomaly: `INSERT INTO anomalies (machine, start, end, peak_score, reason, causes,
+      close_reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     getAnomaly: `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE id = ?`,
     updateAnomaly: `UPDATE anomalies SET start = ?, end = ?, peak_score = ?, reason = ?,
-        causes = ? WHERE id = ?`,
+        causes = ?, close_reason = ? WHERE id = ?`,
     listAnomalies:
       `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE start <= ?1 AND (end IS NULL OR end >= ?2)
         ORDER BY start DESC, id DESC LIMIT ?3`,

@@ -109,6 +109,20 @@ export interface AnomalyCause {
   contribution: number;
 }
 
+/**
+ * Why an anomaly event ended: the machine looked normal again, the machine went offline (no
+ * samples for its offline threshold), or the master restarted while it was open (the new
+ * detector knows nothing about it).
+ */
+export type AnomalyCloseReason = "recovered" | "offline" | "restarted";
+
+/** Every close reason, for validation. */
+export const ANOMALY_CLOSE_REASONS: readonly AnomalyCloseReason[] = [
+  "recovered",
+  "offline",
+  "restarted",
+];
+
 export interface AnomalyEvent {
   id: number;
   machineId: string;
@@ -119,7 +133,14 @@ export interface AnomalyEvent {
   /** The metric that contributed most. */
   reason: string;
   causes: AnomalyCause[];
+  /** Why it ended; null while open (and for events closed before reasons were kept). */
+  closeReason: AnomalyCloseReason | null;
 }
+
+/** An event to store: as AnomalyEvent without its id; closeReason defaults to null. */
+export type NewAnomalyEvent = Omit<AnomalyEvent, "id" | "closeReason"> & {
+  closeReason?: AnomalyCloseReason | null;
+};
 
 export interface Store {
   /** Inserts or updates a machine (first seen is kept). */
@@ -142,7 +163,7 @@ export interface Store {
   queryScatter(
     query: { from: number; to: number; machineId?: string; limit: number },
   ): ScatterResult;
-  openAnomaly(event: Omit<AnomalyEvent, "id">): number;
+  openAnomaly(event: NewAnomalyEvent): number;
   updateAnomaly(id: number, patch: Partial<Omit<AnomalyEvent, "id" | "machineId">>): void;
   listAnomalies(
     query: { from: number; to: number; machineId?: string; limit?: number },

@@ -116,6 +116,7 @@ Deno.test("anomaly events open, update and list newest first by overlap with the
       peakScore: 0.95,
       reason: "mem.usedPct",
       causes: [],
+      closeReason: null,
     });
     assert.deepEqual(store.listAnomalies({ from: T0, to: T0 })[0].causes, [cause]);
 
@@ -134,6 +135,50 @@ Deno.test("anomaly events open, update and list newest first by overlap with the
     );
     assert.throws(() => store.updateAnomaly(e1, { peakScore: NaN }), RangeError);
     assert.throws(() => store.listAnomalies({ from: 5, to: 1 }), RangeError);
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an anomaly event keeps why it closed; reopening clears it; bad reasons are refused", async () => {
+  const { store, dir } = await tempStore(() => T0);
+  try {
+    store.registerMachine(machineInfo("a"), T0);
+    const base = { machineId: "a", peakScore: 0.9, reason: "cpu.usage", causes: [] };
+    const reasonOf = (id: number) =>
+      store.listAnomalies({ from: 0, to: T0 + 10 ** 9 }).find((e) => e.id === id)?.closeReason;
+    const open = store.openAnomaly({ ...base, start: T0, end: null });
+    assert.equal(reasonOf(open), null);
+    store.updateAnomaly(open, { end: T0 + 5000, closeReason: "offline" });
+    assert.equal(reasonOf(open), "offline");
+    store.updateAnomaly(open, { peakScore: 0.95 });
+    assert.equal(reasonOf(open), "offline", "a patch without closeReason keeps it");
+    store.updateAnomaly(open, { end: null });
+    assert.equal(reasonOf(open), null, "reopened");
+    const closed = store.openAnomaly({
+      ...base,
+      start: T0,
+      end: T0 + 1000,
+      closeReason: "restarted",
+    });
+    assert.equal(reasonOf(closed), "restarted");
+    assert.throws(
+      () => store.updateAnomaly(open, { closeReason: "recovered" }),
+      /open anomaly event \(end null\) cannot have a closeReason/,
+    );
+    assert.throws(
+      () => store.openAnomaly({ ...base, start: T0, end: null, closeReason: "recovered" }),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        store.updateAnomaly(closed, {
+          closeReason: "bored" as unknown as "recovered",
+        }),
+      /closeReason must be one of recovered, offline, restarted or null, got bored/,
+    );
+    assert.equal(reasonOf(closed), "restarted", "a refused patch changes nothing");
   } finally {
     store.close();
     await Deno.remove(dir, { recursive: true });

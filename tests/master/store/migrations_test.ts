@@ -63,6 +63,34 @@ Deno.test("opening a version 1 database migrates it and keeps its rows", async (
   }
 });
 
+Deno.test("a version 3 database keeps its anomaly events; their close reason is unknown (null)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gridmon_migrate_" });
+  const path = `${dir}/v3.db`;
+  try {
+    const old = new DatabaseSync(path);
+    assert.deepEqual(migrate(old, 3), [1, 2, 3]);
+    old.exec(`INSERT INTO machines (id, name, hostname, os, arch, cores, mem_total, agent_version,
+      interval_ms, first_seen, last_seen, last_seq) VALUES ('old', 'Old', 'old-host', 'linux',
+      'x86_64', 2, 1000, '0.0.9', 1000, ${T0}, ${T0}, 1)`);
+    old.exec(`INSERT INTO anomalies (machine, start, end, peak_score, reason, causes)
+      VALUES (1, ${T0}, ${T0 + 5000}, 0.9, 'cpu.usage', '[]')`);
+    old.close();
+    const store = openStore({ path, retention: RETENTION, now: () => T0 });
+    try {
+      const [event] = store.listAnomalies({ from: T0, to: T0 + 5000 });
+      assert.equal(event.end, T0 + 5000);
+      assert.equal(event.reason, "cpu.usage");
+      assert.equal(event.closeReason, null);
+      store.updateAnomaly(event.id, { closeReason: "recovered" });
+      assert.equal(store.listAnomalies({ from: T0, to: T0 })[0].closeReason, "recovered");
+    } finally {
+      store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("opening a database from a newer gridmon fails with a clear error", async () => {
   const dir = await Deno.makeTempDir({ prefix: "gridmon_migrate_" });
   const path = `${dir}/new.db`;
