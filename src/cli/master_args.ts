@@ -26,6 +26,8 @@ export interface MasterConfig {
   retention: Retention;
   /** Alert rules file (see docs), when given. */
   alertsFile?: string;
+  /** Names the Host header may carry besides the machine's own names and addresses. */
+  allowedHosts: string[];
   help: boolean;
 }
 
@@ -40,6 +42,7 @@ export const MASTER_OPTIONS: OptionSpecs = {
   "public-ui": { type: "boolean", env: true },
   retention: { type: "string", env: true },
   alerts: { type: "string", env: true },
+  "allowed-host": { type: "string", env: true, multiple: true },
 };
 
 export const DEFAULT_RETENTION = "raw=48h,minute=30d,hour=400d";
@@ -61,6 +64,8 @@ Options:
   --public-ui        serve the UI without asking for the access token (trusted networks only)
   --retention SPEC   how long each tier is kept (default ${DEFAULT_RETENTION})
   --alerts FILE      alert rules file
+  --allowed-host H   another name browsers reach this master by (a DNS name, a proxy); repeatable.
+                     Its hostname, addresses and localhost are always allowed
   -h, --help         show this help
 
 Every flag can also be set with an environment variable: GRIDMON_PORT, GRIDMON_TOKEN, GRIDMON_DATA, ...
@@ -83,6 +88,19 @@ export function parseRetention(text: string): Retention {
     retention[tier as keyof Retention] = ms;
   }
   return retention;
+}
+
+function allowedHosts(value: unknown): string[] {
+  const names = (Array.isArray(value) ? value : []).map((name) => String(name).trim());
+  const bad = names.find((name) => !/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(:\d+)?$/i.test(name));
+  if (bad !== undefined) {
+    throw new UsageError(
+      `--allowed-host: ${
+        JSON.stringify(bad)
+      } is not a host name or address (example: gridmon.example.com)`,
+    );
+  }
+  return names;
 }
 
 /** Parses master argv + environment into a MasterConfig. Throws UsageError. */
@@ -117,6 +135,7 @@ export function parseMasterArgs(
     publicUi: booleanOption(values, "public-ui"),
     retention: parseRetention(stringOption(values, "retention", DEFAULT_RETENTION)),
     alertsFile: stringOption(values, "alerts"),
+    allowedHosts: allowedHosts(values["allowed-host"]),
     help: booleanOption(values, "help"),
   };
 }

@@ -16,6 +16,7 @@ import type { LiveFeed } from "./live_feed.ts";
 import { originMatchesHost } from "./origin_check.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./prometheus.ts";
 import { BadRequestError } from "./query_params.ts";
+import { checkHost, createHostCheck, limitBody, sameOriginWrites } from "./request_guards.ts";
 import { securityHeaders } from "./security_headers.ts";
 import type { Store } from "./store/store_types.ts";
 import { SESSION_COOKIE, SESSION_MAX_AGE_S, type UiAuth } from "./ui_auth.ts";
@@ -51,6 +52,9 @@ export interface AppDeps {
   joinCommand?: () => string;
   /** Serves /api/alerts* when given. */
   alerts?: AlertService;
+  /** The listen address, and extra names the Host header may carry (see request_guards.ts). */
+  bind: string;
+  allowedHosts?: readonly string[];
 }
 
 function peerOf(c: Context): string {
@@ -68,6 +72,18 @@ export function createApp(deps: AppDeps): Hono {
   const handshakes = { pending: 0, max: deps.maxPendingHandshakes ?? 1024 };
   const app = new Hono();
   app.use("*", securityHeaders());
+  // Workers dial whatever name they were given and prove themselves with the join token; every
+  // other endpoint is for browsers and scripts and must be reached under one of our names.
+  app.use(
+    "*",
+    checkHost(
+      createHostCheck({ bind: deps.bind, allowedHosts: deps.allowedHosts, now }),
+      log,
+      (path) => path === "/ws/worker",
+    ),
+  );
+  app.use("*", limitBody());
+  app.use("*", sameOriginWrites());
 
   app.onError((error, c) => {
     if (error instanceof BadRequestError) return c.json({ error: error.message }, 400);

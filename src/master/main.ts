@@ -83,6 +83,7 @@ export async function main(
     master = await startMaster({
       store,
       bind: config.bind,
+      allowedHosts: config.allowedHosts,
       port: config.port,
       joinToken,
       uiToken,

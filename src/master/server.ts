@@ -26,6 +26,8 @@ export interface MasterOptions {
   /** Address and port to listen on (port 0: any free port). */
   bind: string;
   port: number;
+  /** Extra names the Host header may carry besides the machine's own (--allowed-host). */
+  allowedHosts?: readonly string[];
   joinToken: string;
   /** Access token for the UI and API. */
   uiToken: string;
@@ -180,6 +182,8 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     mountUi: options.mountUi,
     joinCommand: options.joinCommand,
     alerts: options.alerts,
+    bind: options.bind,
+    allowedHosts: options.allowedHosts,
   });
 
   const flushTimer = setInterval(() => hub.flush(), options.flushEveryMs ?? 50);

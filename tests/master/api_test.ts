@@ -124,7 +124,11 @@ Deno.test("login sets an HttpOnly SameSite=Strict cookie that opens the API; log
 
 Deno.test("a malformed login body is a 400 with a clear error", async () => {
   await withMaster(async (t) => {
-    const response = await fetch(`${t.http}/api/login`, { method: "POST", body: "{nope" });
+    const response = await fetch(`${t.http}/api/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{nope",
+    });
     assert.equal(response.status, 400);
     assert.match((await response.json()).error, /JSON/);
   });
