@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseMasterArgs } from "../../src/cli/master_args.ts";
 import { createHostCheck, hostNameOf, MAX_BODY_BYTES } from "../../src/master/request_guards.ts";
 import { openTempStore } from "./real_store.ts";
-import { startTestMaster, TestSocket, UI_TOKEN } from "./test_master.ts";
+import { startTestMaster, UI_TOKEN } from "./test_master.ts";
 
 async function withMaster(
   fn: (t: Awaited<ReturnType<typeof startTestMaster>>) => Promise<void>,
