@@ -79,7 +79,14 @@ for (const [what, hello] of REFUSED_HELLOS) {
       await socket.opened;
       socket.send(hello);
       socket.send({ type: "samples", v: 1, samples: [makeSample("m1", 0)] });
-      assert.deepEqual(await socket.closed, { code: CLOSE.unauthorized, reason: "unauthorized" });
+      const closed = await socket.closed;
+      // The master closes with 4001; when the samples frame reaches it after its close frame
+      // left, the kernel answers the unread bytes with a reset that can overtake the close frame
+      // on the client (it then sees no code). The master's own log line says what it sent.
+      if (closed.code !== 0) {
+        assert.deepEqual(closed, { code: CLOSE.unauthorized, reason: "unauthorized" });
+      }
+      assert.ok(t.logs.some((l) => l.includes(`closing (${CLOSE.unauthorized}): refused`)));
       await new Promise((r) => setTimeout(r, 50)); // a flush would have happened by now
       assert.equal(t.store.rows.length, 0);
       assert.equal(t.store.listMachines().length, 0);
