@@ -4,6 +4,12 @@ import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./op
 import { DEFAULT_PORT, parseDuration, parseDurationInRange, parsePort } from "./values.ts";
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from "./worker_args.ts";
 
+/** Shortest access token accepted: 16 characters resist guessing at the login rate limit. */
+export const MIN_UI_TOKEN_LENGTH = 16;
+
+/** What to do with a damaged or empty database file at start (`--on-damaged-db`). */
+export type DamagedDbPolicy = "refuse" | "set-aside";
+
 /** How long each storage tier is kept, in milliseconds. */
 export interface Retention {
   raw: number;
@@ -26,6 +32,8 @@ export interface MasterConfig {
   retention: Retention;
   /** Alert rules file (see docs), when given. */
   alertsFile?: string;
+  /** What to do when the database file is damaged or empty at start. */
+  onDamagedDb: DamagedDbPolicy;
   /** Names the Host header may carry besides the machine's own names and addresses. */
   allowedHosts: string[];
   help: boolean;
@@ -43,6 +51,7 @@ export const MASTER_OPTIONS: OptionSpecs = {
   retention: { type: "string", env: true },
   alerts: { type: "string", env: true },
   "allowed-host": { type: "string", env: true, multiple: true },
+  "on-damaged-db": { type: "string", env: true },
 };
 
 export const DEFAULT_RETENTION = "raw=48h,minute=30d,hour=400d";
@@ -58,12 +67,15 @@ Options:
   --bind ADDR        address to listen on (default 0.0.0.0)
   --data DIR         where the database and the join token live (default ./data)
   --token T          join token for workers (default: generated once, kept in DIR/token)
-  --ui-token T       access token for the web UI and API (default: generated once, kept in DIR/ui-token)
+  --ui-token T       access token for the web UI and API, 16+ characters (default: generated once,
+                     kept in DIR/ui-token)
   --no-local-worker  do not monitor the master's own host
   --interval D       sampling interval of the master's own host, 250ms to 1h (default 1s)
   --public-ui        serve the UI without asking for the access token (trusted networks only)
   --retention SPEC   how long each tier is kept (default ${DEFAULT_RETENTION})
   --alerts FILE      alert rules file
+  --on-damaged-db P  when DIR/gridmon.db is damaged or empty: refuse to start (default), or
+                     set-aside: rename it to gridmon.db.damaged-<time> and start a new one
   --allowed-host H   another name browsers reach this master by (a DNS name, a proxy); repeatable.
                      Its hostname, addresses and localhost are always allowed
   -h, --help         show this help
@@ -90,6 +102,11 @@ export function parseRetention(text: string): Retention {
   return retention;
 }
 
+function damagedDbPolicy(value: string): DamagedDbPolicy {
+  if (value === "refuse" || value === "set-aside") return value;
+  throw new UsageError(`--on-damaged-db: ${JSON.stringify(value)} is not refuse or set-aside`);
+}
+
 function allowedHosts(value: unknown): string[] {
   const names = (Array.isArray(value) ? value : []).map((name) => String(name).trim());
   const bad = names.find((name) => !/^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(:\d+)?$/i.test(name));
@@ -114,8 +131,10 @@ export function parseMasterArgs(
     throw new UsageError("--token: must be 8 to 256 characters long");
   }
   const uiToken = stringOption(values, "ui-token");
-  if (uiToken !== undefined && (uiToken.length < 8 || uiToken.length > 256)) {
-    throw new UsageError("--ui-token: must be 8 to 256 characters long");
+  if (uiToken !== undefined && (uiToken.length < MIN_UI_TOKEN_LENGTH || uiToken.length > 256)) {
+    throw new UsageError(
+      `--ui-token: must be ${MIN_UI_TOKEN_LENGTH} to 256 characters long (it guards the UI and the API)`,
+    );
   }
   const bind = stringOption(values, "bind", "0.0.0.0");
   if (bind.trim() === "") throw new UsageError("--bind: must not be empty");
@@ -136,6 +155,7 @@ export function parseMasterArgs(
     retention: parseRetention(stringOption(values, "retention", DEFAULT_RETENTION)),
     alertsFile: stringOption(values, "alerts"),
     allowedHosts: allowedHosts(values["allowed-host"]),
+    onDamagedDb: damagedDbPolicy(stringOption(values, "on-damaged-db", "refuse")),
     help: booleanOption(values, "help"),
   };
 }

@@ -2,15 +2,22 @@
 import { untilSignal } from "../cli/signals.ts";
 import { DatabaseSync } from "node:sqlite";
 import { defaultAlertConfig } from "../alerts/defaults.ts";
-import { loadAlertConfig } from "../alerts/rules.ts";
+import { type AlertConfig, loadAlertConfig } from "../alerts/rules.ts";
 import { AlertService } from "../alerts/service.ts";
 import { UsageError } from "../cli/errors.ts";
-import { MASTER_HELP, parseMasterArgs } from "../cli/master_args.ts";
+import {
+  MASTER_HELP,
+  type MasterConfig,
+  MIN_UI_TOKEN_LENGTH,
+  parseMasterArgs,
+} from "../cli/master_args.ts";
 import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
 import { createSampler } from "../worker/sampler.ts";
 import { createDetectionService } from "./detection_service.ts";
 import { advertisedHost } from "./lan_address.ts";
+import { lockDataDir } from "./data_dir_lock.ts";
 import { startMaster } from "./server.ts";
+import { checkDatabaseFile } from "./store/db_check.ts";
 import { openStore } from "./store/sqlite_store.ts";
 import { loadOrCreateToken } from "./tokens.ts";
 import { registerUiRoutes } from "./ui_routes.ts";
@@ -45,21 +52,43 @@ export async function main(
     : defaultAlertConfig();
   const dataDir = config.dataDir.replace(/\/+$/, "") || "/";
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(dataDir);
+  try {
+    await serve(config, alertConfig, dataDir);
+  } finally {
+    lock.release();
+  }
+}
+
+async function serve(
+  config: MasterConfig,
+  alertConfig: AlertConfig,
+  dataDir: string,
+): Promise<void> {
   const joinToken = await loadOrCreateToken(`${dataDir}/token`, config.token);
-  const uiToken = await loadOrCreateToken(`${dataDir}/ui-token`, config.uiToken);
+  const uiToken = await loadOrCreateToken(
+    `${dataDir}/ui-token`,
+    config.uiToken,
+    MIN_UI_TOKEN_LENGTH,
+  );
   if (joinToken === uiToken) {
     throw new UsageError(
       "--ui-token: must differ from the join token (workers must not see the UI)",
     );
   }
+  const dbPath = `${dataDir}/gridmon.db`;
+  const checked = checkDatabaseFile(dbPath, config.onDamagedDb);
+  if (checked.setAsideTo) {
+    log(`${dbPath} was damaged: kept as ${checked.setAsideTo}; starting a new database`);
+  }
   // Small retention chunks: the retention loop runs them one by one, with ingest in between.
   const store = openStore({
-    path: `${dataDir}/gridmon.db`,
+    path: dbPath,
     retention: config.retention,
     retentionMaxRows: 10_000,
   });
   // Alerts keep their history in the same database, through a connection of their own.
-  const alertDb = new DatabaseSync(`${dataDir}/gridmon.db`);
+  const alertDb = new DatabaseSync(dbPath);
   alertDb.exec("PRAGMA busy_timeout = 5000");
   const alerts = new AlertService({
     config: alertConfig,

@@ -11,22 +11,39 @@ export function generateToken(): string {
 /**
  * Returns the token kept in `path`, creating it (mode 0600) with `generateToken()` on first use.
  * When `given` is set it wins and is written to the file, so the next start without it keeps it.
+ * A kept token shorter than `minLength` is refused.
  */
-export async function loadOrCreateToken(path: string, given?: string): Promise<string> {
+export async function loadOrCreateToken(
+  path: string,
+  given?: string,
+  minLength = 8,
+): Promise<string> {
   if (given !== undefined) {
-    await writeSecret(path, given);
+    // Rewritten only when it changed: a restart on a full disk must not fail here.
+    if (await readSecret(path) !== given) await writeSecret(path, given);
     return given;
   }
   try {
     const text = (await Deno.readTextFile(path)).trim();
-    if (text.length >= 8) return text;
-    throw new RangeError(`Cannot use the token in ${path}: it is shorter than 8 characters`);
+    if (text.length >= minLength) return text;
+    throw new RangeError(
+      `Cannot use the token in ${path}: it is shorter than ${minLength} characters (delete the file to have a new one generated)`,
+    );
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const token = generateToken();
   await writeSecret(path, token);
   return token;
+}
+
+async function readSecret(path: string): Promise<string | undefined> {
+  try {
+    return (await Deno.readTextFile(path)).trim();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 async function writeSecret(path: string, text: string): Promise<void> {
