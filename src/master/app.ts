@@ -93,13 +93,21 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/healthz", (c) => {
     const machines = fleet.all();
+    const storage = hub.storageProblem;
     return c.json({
-      status: "ok",
+      status: storage ? "degraded" : "ok",
       version: GRIDMON_VERSION,
       uptimeS: Math.floor((now() - deps.startedAt) / 1000),
       machines: machines.length,
       online: machines.filter((m) => m.online).length,
-    });
+      ...(storage && {
+        problems: [
+          `storage failing since ${new Date(storage.since).toISOString()}: ${storage.error}; ` +
+          "ingest refused until a write succeeds again (retried every few seconds); " +
+          "the UI and the API still answer from what is stored",
+        ],
+      }),
+    }, storage ? 503 : 200);
   });
 
   app.get(

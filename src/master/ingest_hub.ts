@@ -41,6 +41,22 @@ export interface IngestHubOptions {
 /** Close code a stale connection gets when a new one for the same machine takes over. */
 const REPLACED = { code: 4005, reason: "replaced by a newer connection for this machine" };
 
+/** After a storage failure, how long new sources are refused before one is let in to try. */
+export const STORAGE_RETRY_MS = 5000;
+
+/** Why the store cannot take writes right now (a full disk, an I/O error ...). */
+export interface StorageProblem {
+  error: string;
+  since: number;
+  /** When the next source is let in to try a write. */
+  retryAt: number;
+}
+
+/** `attach` refused the source because the store is failing. */
+export interface StorageRefusal {
+  storageError: string;
+}
+
 /** Builds the machine info a hello describes; the display name falls back to the hostname. */
 export function machineInfoFromHello(hello: Hello, fallbackName: string): MachineInfo {
   const name = hello.name?.trim() || hello.hostname.trim() || fallbackName;
@@ -66,6 +82,7 @@ export class IngestHub {
   #queue: CommittedRow[] = [];
   #acks = new Map<IngestSession, number>();
   #detectorFailed = false;
+  #storage: StorageProblem | undefined;
 
   constructor(options: IngestHubOptions) {
     // Explicit `??`: an option passed as undefined must not replace its default.
@@ -93,11 +110,26 @@ export class IngestHub {
    * committed seq), or "duplicate" when another live session holds it. A holder that has been
    * silent past the offline threshold is considered dead and replaced.
    */
-  attach(session: IngestSession, info: MachineInfo): MachineRow | "duplicate" {
+  attach(
+    session: IngestSession,
+    info: MachineInfo,
+  ): MachineRow | "duplicate" | StorageRefusal {
     const now = this.#opts.now();
     const holder = this.#sessions.get(info.id);
+    if (holder && now - holder.lastFrameAt <= offlineAfterMs(info.intervalMs)) return "duplicate";
+    // While the store fails, sources are turned away (their workers keep their samples and
+    // retry) except one now and then, whose writes tell whether the store works again.
+    if (this.#storage && now < this.#storage.retryAt) {
+      return { storageError: this.#storage.error };
+    }
+    let row: MachineRow;
+    try {
+      row = this.#opts.store.registerMachine(info, now);
+    } catch (error) {
+      this.#storageFailed(error);
+      return { storageError: this.#storage!.error };
+    }
     if (holder) {
-      if (now - holder.lastFrameAt <= offlineAfterMs(info.intervalMs)) return "duplicate";
       this.#opts.log(
         `worker ${JSON.stringify(info.id)}: previous connection was silent; replacing it`,
       );
@@ -105,9 +137,36 @@ export class IngestHub {
       holder.close(REPLACED.code, REPLACED.reason);
     }
     this.#sessions.set(info.id, session);
-    const row = this.#opts.store.registerMachine(info, now);
     this.#opts.fleet.connect(row, now);
     return row;
+  }
+
+  /** What keeps the store from taking writes, or undefined while it works. */
+  get storageProblem(): StorageProblem | undefined {
+    return this.#storage;
+  }
+
+  #storageFailed(error: unknown): void {
+    const now = this.#opts.now();
+    const message = error instanceof Error ? error.message : String(error);
+    if (!this.#storage) {
+      this.#opts.log(
+        `storage failing (${message}): refusing ingest, nothing unstored is acknowledged; ` +
+          `trying again every ${STORAGE_RETRY_MS / 1000} s`,
+      );
+    }
+    this.#storage = {
+      error: message,
+      since: this.#storage?.since ?? now,
+      retryAt: now + STORAGE_RETRY_MS,
+    };
+  }
+
+  #storageWorks(): void {
+    if (!this.#storage) return;
+    const s = ((this.#opts.now() - this.#storage.since) / 1000).toFixed(0);
+    this.#opts.log(`storage works again after ${s} s: ingest resumes`);
+    this.#storage = undefined;
   }
 
   /** The session ended: its machine is free (and offline) again. */
@@ -195,9 +254,11 @@ export class IngestHub {
     } catch (error) {
       stats.flushErrors++;
       this.#opts.log(`storing ${rows.length} rows failed: ${String(error)}`);
+      this.#storageFailed(error);
       for (const session of acks.keys()) session.close(1011, "storage error; replay later");
       return;
     }
+    this.#storageWorks();
     stats.flushes++;
     stats.samplesWritten += rows.length;
     stats.flushSecondsTotal += (performance.now() - started) / 1000;

@@ -101,7 +101,11 @@ export function acceptWorkerConnection(
     options.handshakeTimeoutMs ?? 10_000,
   );
   if (handshakes && handshakes.pending >= handshakes.max) {
-    close(1013, "too many connections waiting to say hello; try again later", "busy");
+    close(
+      CLOSE.tryAgainLater,
+      "too many connections waiting to say hello; try again later",
+      "busy",
+    );
   } else if (handshakes) {
     handshakes.pending++;
     handshaking = true;
@@ -149,6 +153,13 @@ export function acceptWorkerConnection(
         CLOSE.duplicateMachine,
         "another connection holds this machine id",
         "duplicate_machine",
+      );
+    }
+    if ("storageError" in row) {
+      return close(
+        CLOSE.tryAgainLater,
+        `master cannot store samples now (${row.storageError}); retry later`,
+        "storage_failing",
       );
     }
     session = own;

@@ -21,4 +21,6 @@ export const CLOSE = {
   handshakeTimeout: 4007,
   /** Master shutting down. */
   goingAway: 1001,
+  /** The master cannot take this connection now (busy, or its storage is failing): retry later. */
+  tryAgainLater: 1013,
 } as const;

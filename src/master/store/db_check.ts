@@ -6,7 +6,6 @@
 import { DatabaseSync } from "node:sqlite";
 import type { DamagedDbPolicy } from "../../cli/master_args.ts";
 
-
 /** The file is damaged and the policy is to refuse. */
 export class DamagedDatabaseError extends Error {
   override name = "DamagedDatabaseError";
