@@ -133,15 +133,15 @@ Deno.test("a full disk: the master stays up read-only, acks nothing unstored, re
   let master = await spawnMasterChild({ dataDir: data, port, token: TOKEN });
   const workers = ["full-a", "full-b", "full-c"].map((id) => replayingWorker(port, id));
   try {
-    await waitFor(() => workers.every((w) => w.acked >= 200), "first acks", 20_000);
+    await waitFor(() => workers.every((w) => w.acked >= 200), "first acks", 90_000);
     await fill(`${dir}/filler`);
     // Ingest must now fail: flushes or handshakes hit the full disk and nothing is acked.
     await waitFor(
       () => master.output().includes("disk is full"),
       "the master to notice the full disk",
-      60_000,
+      120_000,
     );
-    await waitFor(() => master.output().includes("storage failing"), "the storage state", 10_000);
+    await waitFor(() => master.output().includes("storage failing"), "the storage state", 30_000);
     const stuck = workers.map((w) => w.acked);
     const h = await health(port);
     assert.equal(h.status, 503);
@@ -171,7 +171,7 @@ Deno.test("a full disk: the master stays up read-only, acks nothing unstored, re
     await waitFor(
       () => workers.every((w) => w.acked === w.produced - 1),
       "every produced sample acknowledged",
-      60_000,
+      120_000,
     );
     const after = await health(port);
     assert.equal(after.status, 200, JSON.stringify(after.body));
