@@ -1,8 +1,8 @@
 /**
  * Frame validation on the master's ingest path: samples per second through JSON.parse plus
- * zod (WorkerFrameSchema, the old path) and through parseWorkerFrame (JSON.parse plus the
- * hand-written sample_validator.ts), for realistic 100- and 500-sample frames from the simulator's
- * machine models. JSON.parse alone is the floor; "unknown key" frames take the stripped-copy path.
+ * zod (WorkerFrameSchema) and through parseWorkerFrame (JSON.parse plus the checks ajv generated
+ * from WorkerFrameSchema, frame_checks.generated.js), for realistic 100- and 500-sample frames from the simulator's
+ * machine models. JSON.parse alone is the floor; "unknown key" frames have the key removed.
  *
  * GRIDMON_BENCH_SECONDS_PER_CASE (default 1) sets the measuring time of each of 5 rounds.
  */
@@ -47,7 +47,7 @@ function measure(texts: string[], size: number, fn: (text: string) => boolean): 
 const paths: [string, (text: string) => boolean][] = [
   ["JSON.parse only (floor)", (t) => typeof JSON.parse(t) === "object"],
   ["JSON.parse + zod WorkerFrameSchema", (t) => validateFrame(JSON.parse(t), WorkerFrameSchema).ok],
-  ["parseWorkerFrame (JSON.parse + hand-written)", (t) => parseWorkerFrame(t).ok],
+  ["parseWorkerFrame (JSON.parse + generated)", (t) => parseWorkerFrame(t).ok],
 ];
 
 const rows: string[] = [];

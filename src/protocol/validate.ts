@@ -9,7 +9,15 @@ import {
   type WorkerFrame,
   WorkerFrameSchema,
 } from "./messages.ts";
-import { checkWorkerFrame } from "./sample_validator.ts";
+import {
+  checkHello,
+  checkSamples,
+  exactHello,
+  exactSamples,
+  type FrameCheck,
+  stripHello,
+  stripSamples,
+} from "./frame_checks.generated.js";
 import { PROTOCOL_VERSION } from "./version.ts";
 
 /** Result of validating one frame. */
@@ -29,11 +37,42 @@ export function exceedsUtf8Bytes(text: string, maxBytes: number): boolean {
 }
 
 /**
- * Validates a frame a worker sent to the master: the rules of WorkerFrameSchema, checked by the
- * hand-written sample_validator.ts (the ingest hot path; a test holds the two in agreement).
+ * Validates a frame a worker sent to the master: the rules of WorkerFrameSchema, checked by code
+ * ajv compiled from them (frame_checks.generated.js, `deno task gen`; the ingest hot path).
+ * Unknown keys are removed in place, as zod would strip them.
  */
 export function parseWorkerFrame(text: string): Validated<WorkerFrame> {
   return parseFrame(text, WorkerFrameSchema, checkWorkerFrame);
+}
+
+const SAMPLES = { check: checkSamples, exact: exactSamples, strip: stripSamples };
+const HELLO = { check: checkHello, exact: exactHello, strip: stripHello };
+
+/** Checks an object from JSON.parse against WorkerFrameSchema with the generated code. */
+export function checkWorkerFrame(data: unknown): Validated<WorkerFrame> {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { ok: false, reason: "frame must be a JSON object" };
+  }
+  const type = (data as { type?: unknown }).type;
+  const checks = type === "samples" ? SAMPLES : type === "hello" ? HELLO : undefined;
+  if (!checks) return { ok: false, reason: 'type: must be "hello" or "samples"' };
+  if (!checks.check(data)) return { ok: false, reason: describeCheckError(checks.check) };
+  if (!checks.exact(data)) checks.strip(data);
+  return { ok: true, frame: data as WorkerFrame };
+}
+
+/** The generated check's first error as a reason: `samples[0].cpu.usage: must be <= 100`. */
+function describeCheckError(check: FrameCheck): string {
+  const error = check.errors?.[0];
+  if (!error) return "invalid frame";
+  const parts = error.instancePath.split("/").slice(1).map((p) =>
+    p.replaceAll("~1", "/").replaceAll("~0", "~")
+  );
+  const missing = error.params.missingProperty;
+  if (error.keyword === "required" && typeof missing === "string") parts.push(missing);
+  const path = parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
+  const message = error.keyword === "required" ? "required" : error.message ?? error.keyword;
+  return path ? `${path}: ${message}` : message;
 }
 
 /** Validates a frame the master sent to a worker. */
