@@ -20,15 +20,14 @@ import eventsTableJs from "../../static/js/events_table.js" with { type: "text" 
 import fleetChartsJs from "../../static/js/fleet_charts.js" with { type: "text" };
 import fleetPageJs from "../../static/js/fleet_page.js" with { type: "text" };
 import fleetTableJs from "../../static/js/fleet_table.js" with { type: "text" };
-import formatJs from "../../static/js/format.js" with { type: "text" };
 import historyRangeJs from "../../static/js/history_range.js" with { type: "text" };
 import liveJs from "../../static/js/live.js" with { type: "text" };
 import machinePageJs from "../../static/js/machine_page.js" with { type: "text" };
-import metricsJs from "../../static/js/metrics.js" with { type: "text" };
 import routerJs from "../../static/js/router.js" with { type: "text" };
 import scatterJs from "../../static/js/scatter.js" with { type: "text" };
 import sparklineJs from "../../static/js/sparkline.js" with { type: "text" };
 import stateJs from "../../static/js/state.js" with { type: "text" };
+import catalogueJs from "../../static/gen/catalogue.js" with { type: "text" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 
@@ -58,15 +57,14 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/fleet_charts.js": [fleetChartsJs, JS],
   "js/fleet_page.js": [fleetPageJs, JS],
   "js/fleet_table.js": [fleetTableJs, JS],
-  "js/format.js": [formatJs, JS],
   "js/history_range.js": [historyRangeJs, JS],
   "js/live.js": [liveJs, JS],
   "js/machine_page.js": [machinePageJs, JS],
-  "js/metrics.js": [metricsJs, JS],
   "js/router.js": [routerJs, JS],
   "js/scatter.js": [scatterJs, JS],
   "js/sparkline.js": [sparklineJs, JS],
   "js/state.js": [stateJs, JS],
+  "gen/catalogue.js": [catalogueJs, JS],
   "vendor/uPlot.iife.min.js": [uplotJs, JS],
   "vendor/uPlot.min.css": [uplotCss, CSS],
 };

@@ -64,8 +64,10 @@ export interface DeviceFamily {
   nameFields: string[];
   /** Prometheus label carrying the device name. */
   promLabel: string;
-  /** Words before the device name in a description: "on eth0", "on core 3". */
-  on: string;
+  /** The word before the device in a description: "on eth0", "at coretemp/Core 0". */
+  on: "on" | "at";
+  /** Said before a device name that is only a number: "core 3". */
+  noun?: string;
 }
 
 /** A group of metrics read from one object of the sample. */
@@ -146,7 +148,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
   {
     name: "core",
     path: "cpu",
-    device: { list: "cores", nameFields: [], promLabel: "core", on: "on core " },
+    device: { list: "cores", nameFields: [], promLabel: "core", on: "on", noun: "core" },
     metrics: [{
       field: "",
       key: "usage",
@@ -289,7 +291,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
   {
     name: "disk",
     path: "",
-    device: { list: "disks", nameFields: ["name"], promLabel: "device", on: "on " },
+    device: { list: "disks", nameFields: ["name"], promLabel: "device", on: "on" },
     metrics: [
       rate(
         "readBps",
@@ -332,7 +334,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
   {
     name: "net",
     path: "",
-    device: { list: "net", nameFields: ["iface"], promLabel: "device", on: "on " },
+    device: { list: "net", nameFields: ["iface"], promLabel: "device", on: "on" },
     metrics: [
       rate(
         "rxBps",
@@ -397,7 +399,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
   {
     name: "fs",
     path: "",
-    device: { list: "filesystems", nameFields: ["mount"], promLabel: "mountpoint", on: "on " },
+    device: { list: "filesystems", nameFields: ["mount"], promLabel: "mountpoint", on: "on" },
     metrics: [
       {
         field: "size",
@@ -429,7 +431,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
   {
     name: "temp",
     path: "",
-    device: { list: "temps", nameFields: ["sensor", "label"], promLabel: "sensor", on: "at " },
+    device: { list: "temps", nameFields: ["sensor", "label"], promLabel: "sensor", on: "at" },
     metrics: [{
       field: "celsius",
       unit: "celsius",

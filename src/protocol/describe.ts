@@ -4,7 +4,7 @@
  * alerts, notifications and the API's `text` fields, so they all say the same thing.
  */
 import { DERIVED, type MetricUnit } from "./catalogue.ts";
-import { DEVICE_METRICS, metricOf, parseDeviceKey } from "./metrics.ts";
+import { DEVICE_METRICS, deviceLabel, metricOf, parseDeviceKey } from "./metrics.ts";
 import { fmtRange, formatterFor } from "../units/format.ts";
 
 /** What a key (series key, alert metric or detector feature name) means. */
@@ -28,7 +28,7 @@ export function meaningOf(key: string): MetricMeaning {
     return {
       label: metric.label,
       unit: metric.unit,
-      where: named ? `${metric.device!.on}${device.name}` : "",
+      where: named ? `${metric.device!.on} ${deviceLabel(metric.device!, device.name)}` : "",
     };
   }
   const derived = DERIVED[key];

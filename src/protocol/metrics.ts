@@ -119,6 +119,11 @@ export function deviceName(item: unknown, index: number, device: DeviceFamily): 
   return name;
 }
 
+/** A device as people read it: "eth0", "core 3". */
+export function deviceLabel(device: DeviceFamily, name: string): string {
+  return device.noun ? `${device.noun} ${name}` : name;
+}
+
 function put(out: Map<string, number>, key: string, value: unknown): void {
   if (typeof value === "number" && Number.isFinite(value)) out.set(key, value);
 }

@@ -7,7 +7,7 @@
  */
 import { getJson, goToLogin, query } from "./api.js";
 import { h, replaceChildren, setText, stateBox } from "./dom.js";
-import { fmtDuration, fmtTime } from "./format.js";
+import { fmtDuration, fmtTime } from "../gen/catalogue.js";
 import { machineHash, navigate, routeHash } from "./router.js";
 import { makeRangeButtons, rangeMs, routeRange } from "./history_range.js";
 

@@ -7,11 +7,10 @@
 import { getJson, query } from "./api.js";
 import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { eventsTable } from "./events_table.js";
-import { fmtScore } from "./format.js";
 import { machineHash, navigate, routeHash } from "./router.js";
 import { makeRangeButtons, rangeMs, routeRange } from "./history_range.js";
 import { drawScatter, nearestPoint } from "./scatter.js";
-import { fmtPct, fmtTime } from "./format.js";
+import { fmtPct, fmtScore, fmtTime } from "../gen/catalogue.js";
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 

@@ -6,7 +6,7 @@
  * double-click to reset, and cursors synced across the charts of a page.
  */
 import { cssVar, h } from "./dom.js";
-import { formatterFor } from "./format.js";
+import { formatterFor } from "../gen/catalogue.js";
 
 /** uPlot, loaded by index.html as a classic script before the modules run. */
 const uPlot = /** @type {any} */ (globalThis).uPlot;

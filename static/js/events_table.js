@@ -2,20 +2,8 @@
 /// <reference lib="dom" />
 /** The anomaly events table (machine, start, duration, peak score, cause). */
 import { h } from "./dom.js";
-import { fmtDuration, fmtScore, fmtTime, formatterFor } from "./format.js";
-import { unitOf } from "./metrics.js";
+import { describeCause, fmtDuration, fmtScore, fmtTime } from "../gen/catalogue.js";
 import { machineHash } from "./router.js";
-
-/**
- * "cpu.usage 97 % (normal 5.0 % – 31 %)".
- * @param {any} cause
- */
-export function describeCause(cause) {
-  const fmt = formatterFor(unitOf(String(cause.metric)));
-  return `${cause.metric} ${fmt(cause.value)} (normal ${fmt(cause.normalLow)} – ${
-    fmt(cause.normalHigh)
-  })`;
-}
 
 /**
  * A table of events, newest first.

@@ -5,7 +5,7 @@
  * while scrolling), and a live update rewrites only the cells whose text changed.
  */
 import { cssVar, h, setText } from "./dom.js";
-import { fmtBps, fmtDuration, fmtPct } from "./format.js";
+import { fmtBps, fmtDuration, fmtPct } from "../gen/catalogue.js";
 import { machineHash, routeHash } from "./router.js";
 import { drawSparkline } from "./sparkline.js";
 import { SPARK_WINDOW_MS, statusOf, uptimeNow } from "./state.js";

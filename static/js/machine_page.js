@@ -8,12 +8,20 @@ import { getJson, query } from "./api.js";
 import { createChart } from "./charts.js";
 import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { eventsTable } from "./events_table.js";
-import { fmtAgo, fmtBytes, fmtDuration, fmtScore, fmtTime, toLocalInput } from "./format.js";
-import { flattenSample, parseDeviceKey } from "./metrics.js";
+import {
+  chartSpecs,
+  flattenSample,
+  fmtAgo,
+  fmtBytes,
+  fmtDuration,
+  fmtScore,
+  fmtTime,
+  toLocalInput,
+} from "../gen/catalogue.js";
 import { machineHash, navigate, routeHash } from "./router.js";
 import { statusOf, uptimeNow } from "./state.js";
 
-const deviceOrder = new Intl.Collator(undefined, { numeric: true });
+/** @typedef {import("../gen/catalogue.js").ChartSpec} ChartSpec */
 
 /** Preset ranges in ms; "live" is the last 5 minutes, updated with every sample. */
 export const RANGES = /** @type {const} */ ([
@@ -25,106 +33,6 @@ export const RANGES = /** @type {const} */ ([
   ["30d", 30 * 86400e3],
 ]);
 const LIVE_MS = 5 * 60e3;
-
-/**
- * @typedef {{ key: string, label: string, width?: number, dash?: number[], fill?: boolean }} SeriesSpec
- * @typedef {{ id: string, title: string, unit: string, range?: [number, number], series: SeriesSpec[] }} ChartSpec
- */
-
-/**
- * Which charts to draw for the metric keys a machine reports.
- * @param {Set<string>} keys
- * @param {boolean} perCore
- * @returns {ChartSpec[]}
- */
-export function chartSpecs(keys, perCore) {
-  /** @type {ChartSpec[]} */
-  const specs = [];
-  /**
-   * @param {string} id
-   * @param {string} title
-   * @param {string} unit
-   * @param {SeriesSpec[]} series
-   * @param {[number, number]} [range]
-   */
-  const add = (id, title, unit, series, range) => {
-    const present = series.filter((s) => keys.has(s.key));
-    if (present.length) specs.push({ id, title, unit, series: present, range });
-  };
-  /** @type {Map<string, Map<string, Set<string>>>} family -> name -> fields */
-  const devices = new Map();
-  for (const key of keys) {
-    const d = parseDeviceKey(key);
-    if (!d) continue;
-    if (!devices.has(d.family)) devices.set(d.family, new Map());
-    const fam = /** @type {Map<string, Set<string>>} */ (devices.get(d.family));
-    if (!fam.has(d.name)) fam.set(d.name, new Set());
-    fam.get(d.name)?.add(d.field);
-  }
-  const names = (/** @type {string} */ family) =>
-    [...(devices.get(family)?.keys() ?? [])].sort((a, b) => deviceOrder.compare(a, b));
-  /**
-   * @param {string} family
-   * @param {[string, string][]} fields field and label suffix
-   */
-  const perDevice = (family, fields) =>
-    names(family).flatMap((n) =>
-      fields.map(([f, suffix]) => ({
-        key: `${family}:${n}:${f}`,
-        label: suffix ? `${n} ${suffix}` : n,
-      }))
-    );
-
-  add("cpu", "CPU", "percent", [
-    { key: "cpu.usage", label: "total", width: 2 },
-    { key: "cpu.user", label: "user" },
-    { key: "cpu.system", label: "system" },
-    { key: "cpu.iowait", label: "iowait" },
-    { key: "cpu.steal", label: "steal" },
-  ], [0, 100]);
-  if (perCore) {
-    add(
-      "cores",
-      "CPU per core",
-      "percent",
-      perDevice("core", [["usage", ""]]).map((s) => ({ ...s, label: `core ${s.label}` })),
-      [0, 100],
-    );
-  }
-  add("mem", "Memory", "bytes", [
-    { key: "mem.used", label: "used", fill: true },
-    { key: "mem.cached", label: "cached" },
-    { key: "mem.swapUsed", label: "swap used" },
-    { key: "mem.total", label: "total", dash: [4, 4], width: 1 },
-  ]);
-  add("load", "Load average", "load", [
-    { key: "load.1", label: "1 min" },
-    { key: "load.5", label: "5 min" },
-    { key: "load.15", label: "15 min" },
-  ]);
-  add(
-    "disk",
-    "Disk I/O",
-    "bytes_per_second",
-    perDevice("disk", [["readBps", "read"], ["writeBps", "write"]]),
-  );
-  add("diskutil", "Disk busy", "percent", perDevice("disk", [["utilPct", ""]]), [0, 100]);
-  add("net", "Network", "bytes_per_second", perDevice("net", [["rxBps", "in"], ["txBps", "out"]]));
-  add("fs", "Filesystem usage", "percent", perDevice("fs", [["usedPct", ""]]), [0, 100]);
-  add("pressure", "Pressure (PSI, 10 s)", "percent", [
-    { key: "pressure.cpu.some10", label: "cpu some" },
-    { key: "pressure.memory.some10", label: "memory some" },
-    { key: "pressure.memory.full10", label: "memory full" },
-    { key: "pressure.io.some10", label: "io some" },
-    { key: "pressure.io.full10", label: "io full" },
-  ]);
-  add("temp", "Temperatures", "celsius", perDevice("temp", [["celsius", ""]]));
-  add("score", "Anomaly score", "ratio", [{ key: "anomaly.score", label: "score", width: 2 }], [
-    0,
-    1,
-  ]);
-  return specs;
-}
 
 /**
  * The time span a route asks for.

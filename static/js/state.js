@@ -3,7 +3,6 @@
  * The fleet as the browser knows it: machines from /api/machines, kept current by `/ws/live`
  * `tick` and `machine` frames, with a 15-minute CPU history per machine for sparklines.
  */
-import { sumFields } from "./metrics.js";
 
 /** How much CPU history a sparkline shows. */
 export const SPARK_WINDOW_MS = 15 * 60 * 1000;
@@ -208,3 +207,23 @@ export function createFleet() {
 }
 
 /** @typedef {ReturnType<typeof createFleet>} Fleet */
+
+/**
+ * Sum of per-device fields over all devices of a sample (total disk or network rate); null
+ * when no device has one.
+ * @param {any[] | undefined} devices
+ * @param {string[]} fields
+ */
+function sumFields(devices, fields) {
+  let total = 0;
+  let any = false;
+  for (const d of devices ?? []) {
+    for (const f of fields) {
+      if (typeof d[f] === "number") {
+        total += d[f];
+        any = true;
+      }
+    }
+  }
+  return any ? total : null;
+}

@@ -1,13 +1,10 @@
 /**
- * The browser modules' pure logic, run in Deno: the metric catalogue copy agrees with the
- * master's, formatting, routes, the fleet store and which charts a machine gets.
+ * The browser modules' pure logic, run in Deno: the bundled catalogue (static/gen/catalogue.js)
+ * works as its source does, routes, the fleet store and which charts a machine gets.
  */
 import assert from "node:assert/strict";
-import {
-  DEVICE_METRICS,
-  flattenSample as flattenOnMaster,
-  SCALAR_METRICS,
-} from "../../src/protocol/metrics.ts";
+import { flattenSample as flattenOnMaster } from "../../src/protocol/metrics.ts";
+import { describeCause as describeOnMaster } from "../../src/protocol/describe.ts";
 import type { Sample } from "../../src/protocol/sample.ts";
 
 /**
@@ -16,13 +13,14 @@ import type { Sample } from "../../src/protocol/sample.ts";
  * type-checks them on their own.
  */
 function browserModule(name: string) {
-  return import(new URL(`../../static/js/${name}`, import.meta.url).href);
+  return import(
+    new URL(`../../static/${name.includes("/") ? "" : "js/"}${name}`, import.meta.url).href
+  );
 }
-const { flattenSample, unitOf } = await browserModule("metrics.js");
-const { fmtBps, fmtBytes, fmtDuration, fmtPct } = await browserModule("format.js");
+const { chartSpecs, describeCause, flattenSample } = await browserModule("gen/catalogue.js");
 const { machineHash, parseRoute, routeHash } = await browserModule("router.js");
 const { createFleet, pushSpark, SPARK_WINDOW_MS, statusOf } = await browserModule("state.js");
-const { chartSpecs, resolveRange } = await browserModule("machine_page.js");
+const { resolveRange } = await browserModule("machine_page.js");
 const { describeCondition, describeDelivery, globFromSource, shortDuration } = await browserModule(
   "alerts_page.js",
 );
@@ -83,30 +81,11 @@ const SAMPLE: Sample = {
   procsRunning: 2,
 };
 
-Deno.test("the browser flattens a sample to the same keys and values as the master", () => {
-  assert.deepEqual(
-    [...flattenSample(SAMPLE)].sort(),
-    [...flattenOnMaster(SAMPLE)].sort(),
-  );
-});
-
-Deno.test("the browser knows the unit of every metric in the catalogue", () => {
-  for (const m of SCALAR_METRICS) assert.equal(unitOf(m.key), m.unit, m.key);
-  for (const [family, fields] of Object.entries(DEVICE_METRICS)) {
-    for (const f of fields) {
-      assert.equal(unitOf(`${family}:a:b:${f.key}`), f.unit, `${family} ${f.key}`);
-    }
-  }
-});
-
-Deno.test("values are formatted with binary units and short durations", () => {
-  assert.equal(fmtBytes(1536), "1.5 KiB");
-  assert.equal(fmtBps(5 * 2 ** 20), "5 MiB/s");
-  assert.equal(fmtBytes(0), "0 B");
-  assert.equal(fmtPct(99.44), "99 %");
-  assert.equal(fmtPct(null), "–");
-  assert.equal(fmtDuration(90061), "1 d 1 h");
-  assert.equal(fmtDuration(42), "42 s");
+Deno.test("the bundled catalogue flattens and words a sample as the master does", () => {
+  assert.deepEqual([...flattenSample(SAMPLE)], [...flattenOnMaster(SAMPLE)]);
+  const cause = { metric: "net:eth0:rxBps", value: 9e8, normalLow: 5e6, normalHigh: 1.4e7 };
+  assert.equal(describeCause(cause), describeOnMaster(cause));
+  assert.equal(describeCause(cause), "Network in 858 MiB/s on eth0 (usually 4.77–13.4 MiB/s)");
 });
 
 Deno.test("a machine route survives ids with slashes and question marks", () => {

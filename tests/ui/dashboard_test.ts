@@ -343,7 +343,7 @@ Deno.test({
           (els) => els.map((e) => e.textContent),
         );
         assert.ok(
-          causes.some((c) => /^cpu\.usage 98 % \(normal 5\.0 % – 35 %\)/.test(c ?? "")),
+          causes.some((c) => /^CPU 98 % \(usually 5\.0–35 %\)/.test(c ?? "")),
           `causes listed: ${JSON.stringify(causes)}`,
         );
         await page.goto(`${master.url}/#/anomalies?range=1h`);
