@@ -65,6 +65,20 @@ function redShareAt(page: Page, cardSelector: string, tMs: number): Promise<numb
   }, [cardSelector, tMs] as const);
 }
 
+/**
+ * Waits (10 s) until the column at `tMs` of the card's chart is shaded (more than half of its
+ * background tinted): a chart may still be sizing or repainting when the page looks ready.
+ */
+async function waitShaded(page: Page, cardSelector: string, tMs: number, what: string) {
+  let share = 0;
+  await waitUntil(
+    what,
+    async () => (share = await redShareAt(page, cardSelector, tMs)) > 0.5,
+    10_000,
+  )
+    .catch(() => assert.fail(`${what}: shaded share inside the event ${share}`));
+}
+
 /** Pixels of a canvas in a card that have (about) the colour of the first series. */
 function seriesPixels(page: Page, cardSelector: string): Promise<number> {
   return page.evaluate((sel) => {
@@ -277,9 +291,8 @@ Deno.test({
           await page.screenshot({ path: `${SCREENSHOT_DIR}machine_detected.png` });
           const e = events[events.length - 1];
           const mid = (e.start + (e.end ?? Date.now())) / 2;
-          const inside = await redShareAt(page, cpu, mid);
+          await waitShaded(page, cpu, mid, "the detected event shaded on the CPU chart");
           const outside = await redShareAt(page, cpu, Date.now() - 50 * 60e3);
-          assert.ok(inside > 0.5, `shaded share inside the event: ${inside}`);
           assert.ok(outside < 0.2, `shaded share outside: ${outside}`);
           await page.goto(`${master.url}/#/anomalies?range=1h`);
           await page.waitForSelector(".events tbody tr");
@@ -330,9 +343,8 @@ Deno.test({
         assert.ok(cards.length >= 5);
         for (const title of cards) {
           const card = `.chart-card[aria-label='${title}']`;
-          const inside = await redShareAt(page, card, (start + end) / 2);
+          await waitShaded(page, card, (start + end) / 2, `${title}: the stored event shaded`);
           const outside = await redShareAt(page, card, start - 10 * 60e3);
-          assert.ok(inside > 0.5, `${title}: shaded share inside the event ${inside}`);
           assert.ok(outside < 0.2, `${title}: shaded share outside ${outside}`);
         }
         await page.screenshot({ path: `${SCREENSHOT_DIR}machine_anomaly.png` });
