@@ -9,7 +9,9 @@ import { registerAlertRoutes } from "../alerts/routes.ts";
 import type { AlertService } from "../alerts/service.ts";
 import { GRIDMON_VERSION } from "../version.ts";
 import { registerApiRoutes } from "./api_routes.ts";
+import { createAddressLimiter } from "./address_limiter.ts";
 import type { FleetState } from "./fleet_state.ts";
+import { HandshakeGate, type HandshakeGateOptions } from "./handshake_gate.ts";
 import type { IngestHub } from "./ingest_hub.ts";
 import type { IngestStats } from "./ingest_stats.ts";
 import type { LiveFeed } from "./live_feed.ts";
@@ -45,8 +47,8 @@ export interface AppDeps {
   now: () => number;
   startedAt: number;
   handshakeTimeoutMs?: number;
-  /** Most worker connections waiting for their hello at once (default 1024). */
-  maxPendingHandshakes?: number;
+  /** Admission of worker connections waiting for their hello (see handshake_gate.ts). */
+  handshakes?: HandshakeGateOptions;
   mountUi?: MountUi;
   /** The `gridmon worker ...` command offered to logged-in UI users (never with --public-ui). */
   joinCommand?: () => string;
@@ -57,19 +59,62 @@ export interface AppDeps {
   allowedHosts?: readonly string[];
 }
 
-function peerOf(c: Context): string {
+/** The peer's address and port, for log lines, and its address alone, for per-address limits. */
+function peerOf(c: Context): { peer: string; address: string } {
   try {
     const { remote } = getConnInfo(c);
-    return remote.address ? `${remote.address}:${remote.port}` : "unknown peer";
+    if (remote.address) {
+      return { peer: `${remote.address}:${remote.port}`, address: remote.address };
+    }
   } catch {
-    return "unknown peer";
+    // not served by Deno.serve (app.request in tests)
   }
+  return { peer: "unknown peer", address: "unknown" };
 }
+
+/** Wrong access tokens one address may present in a burst, and how fast it earns one back. */
+export const TOKEN_GUESSES = { burst: 10, perSecond: 0.2 };
 
 /** Builds the app; serve it with `Deno.serve(app.fetch)`. */
 export function createApp(deps: AppDeps): Hono {
   const { auth, fleet, hub, live, stats, log, now } = deps;
-  const handshakes = { pending: 0, max: deps.maxPendingHandshakes ?? 1024 };
+  const gate = new HandshakeGate(deps.handshakes);
+  const guesses = createAddressLimiter(TOKEN_GUESSES);
+  const blockedLogged = new Set<string>();
+  /** 429 for an address out of guesses (logged once per episode), else undefined. */
+  const overGuessBudget = (c: Context, address: string) => {
+    const t = now();
+    if (guesses.allows(address, t)) {
+      blockedLogged.delete(address);
+      return undefined;
+    }
+    if (!blockedLogged.has(address)) {
+      if (blockedLogged.size > 10_000) blockedLogged.clear();
+      blockedLogged.add(address);
+      log(`${address}: too many wrong access tokens; refusing its attempts for a while`);
+    }
+    const retry = guesses.retryAfterS(address, t);
+    c.header("Retry-After", String(retry));
+    return c.json({ error: `too many wrong access tokens; retry in ${retry} s` }, 429);
+  };
+  const wrongToken = (c: Context, address: string) => {
+    guesses.fail(address, now());
+    log(`${c.req.method} ${c.req.path} from ${address}: wrong access token`);
+  };
+  /** Auth for /api/*, /metrics and /ws/live: wrong bearer tokens count against the address. */
+  const requireAuth = async (c: Context, next: () => Promise<void>) => {
+    const bearer = c.req.header("authorization") !== undefined;
+    const { address } = peerOf(c);
+    if (bearer && !auth.publicUi) {
+      const refused = overGuessBudget(c, address);
+      if (refused) return refused;
+    }
+    if (!auth.isAuthenticated(c)) {
+      if (bearer) wrongToken(c, address);
+      return c.json({ error: "not logged in" }, 401);
+    }
+    await next();
+  };
   const app = new Hono();
   app.use("*", securityHeaders());
   // Workers dial whatever name they were given and prove themselves with the join token; every
@@ -116,6 +161,9 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   app.post("/api/login", async (c) => {
+    const { address } = peerOf(c);
+    const refused = overGuessBudget(c, address);
+    if (refused) return refused;
     let body: unknown;
     try {
       body = await c.req.json();
@@ -124,6 +172,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     const token = (body as { token?: unknown } | null)?.token;
     if (typeof token !== "string" || !auth.checkToken(token)) {
+      wrongToken(c, address);
       return c.json({ error: "wrong access token" }, 401);
     }
     setCookie(c, SESSION_COOKIE, auth.issueSession(), {
@@ -142,17 +191,11 @@ export function createApp(deps: AppDeps): Hono {
     return c.body(null, 204);
   });
 
-  app.use("/api/*", async (c, next) => {
-    if (!auth.isAuthenticated(c)) return c.json({ error: "not logged in" }, 401);
-    await next();
-  });
+  app.use("/api/*", requireAuth);
   // API answers go out uncompressed: gzip of the fleet's 1.9 MB /api/machines costs 11 ms even
   // at level 1 (CompressionStream: 18 ms), five times the time to build it, and the UI fetches
   // it once, then follows /ws/live. The UI's own assets are served compressed.
-  app.use("/metrics", async (c, next) => {
-    if (!auth.isAuthenticated(c)) return c.json({ error: "not logged in" }, 401);
-    await next();
-  });
+  app.use("/metrics", requireAuth);
 
   registerApiRoutes(app, { store: deps.store, fleet, now });
   if (deps.alerts) registerAlertRoutes(app, deps.alerts, now);
@@ -169,7 +212,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get(
     "/ws/worker",
     upgradeWebSocket((c) => {
-      const peer = peerOf(c);
+      const { peer, address } = peerOf(c);
       let connection: ReturnType<typeof acceptWorkerConnection> | undefined;
       return {
         onOpen(_event, ws) {
@@ -182,8 +225,9 @@ export function createApp(deps: AppDeps): Hono {
             joinToken: deps.joinToken,
             log,
             peer,
+            address,
             handshakeTimeoutMs: deps.handshakeTimeoutMs,
-            handshakes,
+            gate,
             now,
           });
         },
@@ -202,8 +246,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!originMatchesHost(c.req.header("origin"), c.req.header("host"))) {
       return c.json({ error: "Origin does not match Host" }, 403);
     }
-    if (!auth.isAuthenticated(c)) return c.json({ error: "not logged in" }, 401);
-    await next();
+    return await requireAuth(c, next);
   });
   app.get(
     "/ws/live",

@@ -13,6 +13,7 @@ import {
   type DetectionPort,
 } from "./detection_port.ts";
 import { FleetState } from "./fleet_state.ts";
+import type { HandshakeGateOptions } from "./handshake_gate.ts";
 import { IngestHub } from "./ingest_hub.ts";
 import { createIngestStats, type IngestStats } from "./ingest_stats.ts";
 import { LiveFeed } from "./live_feed.ts";
@@ -44,6 +45,8 @@ export interface MasterOptions {
   log?: (line: string) => void;
   now?: () => number;
   handshakeTimeoutMs?: number;
+  /** Admission of worker connections waiting for their hello (see handshake_gate.ts). */
+  handshakes?: HandshakeGateOptions;
   flushEveryMs?: number;
   /** Rows that trigger an immediate flush (default 2000). */
   flushRows?: number;
@@ -179,6 +182,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     now,
     startedAt,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
+    handshakes: options.handshakes,
     mountUi: options.mountUi,
     joinCommand: options.joinCommand,
     alerts: options.alerts,

@@ -7,6 +7,7 @@ import { CLOSE, HelloSchema } from "../protocol/messages.ts";
 import { exceedsUtf8Bytes, parseWorkerFrame, validateFrame } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { type IngestHub, type IngestSession, machineInfoFromHello } from "./ingest_hub.ts";
+import type { HandshakeGate, HandshakeTicket } from "./handshake_gate.ts";
 import { countRefusal, type IngestStats } from "./ingest_stats.ts";
 import { createTokenBucket } from "./token_bucket.ts";
 import { tokensEqual } from "./tokens.ts";
@@ -24,13 +25,15 @@ export interface WorkerConnectionOptions {
   log: (line: string) => void;
   /** Where the connection comes from, for log lines. */
   peer: string;
-  /** How long a worker may take to say hello (default 10 s). */
+  /** The peer's address without the port (the unit of per-address limits). */
+  address?: string;
+  /** How long a worker may take to say hello (default 5 s). */
   handshakeTimeoutMs?: number;
   /**
-   * Connections still waiting for their hello, shared by all connections: beyond `max`, new ones
-   * are closed at once with 1013 (try again later), so idle sockets cannot pile up.
+   * Admission of connections still waiting for their hello, shared by all connections: makes
+   * room by closing idle ones, or refuses with 1013 (try again later). See handshake_gate.ts.
    */
-  handshakes?: { pending: number; max: number };
+  gate?: HandshakeGate;
   now?: () => number;
 }
 
@@ -42,6 +45,11 @@ export const UNAUTHORIZED_REASON = "unauthorized";
  * an unauthenticated peer never makes the master parse a megabyte of JSON.
  */
 export const MAX_HELLO_BYTES = 32 * 1024;
+
+/** How long a worker may take to say hello: it sends it right after the upgrade. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+
+const BUSY_REASON = "too many connections waiting to say hello; try again later";
 
 /** Close reasons are limited to 123 bytes of UTF-8. */
 function clampReason(reason: string): string {
@@ -66,11 +74,10 @@ export function acceptWorkerConnection(
   const bucket = createTokenBucket(LIMITS.maxFramesPerSecond, LIMITS.maxFramesPerSecond);
   let session: IngestSession | undefined;
   let closed = false;
-  const handshakes = options.handshakes;
-  let handshaking = false;
+  let ticket: HandshakeTicket | undefined;
   const settle = () => {
-    if (handshaking && handshakes) handshakes.pending--;
-    handshaking = false;
+    ticket?.settle();
+    ticket = undefined;
   };
 
   const close = (code: number, reason: string, kind: string, detail = reason) => {
@@ -98,18 +105,14 @@ export function acceptWorkerConnection(
 
   const deadline = setTimeout(
     () => close(CLOSE.handshakeTimeout, "no hello in time", "handshake_timeout"),
-    options.handshakeTimeoutMs ?? 10_000,
+    options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
   );
-  if (handshakes && handshakes.pending >= handshakes.max) {
-    close(
-      CLOSE.tryAgainLater,
-      "too many connections waiting to say hello; try again later",
-      "busy",
-    );
-  } else if (handshakes) {
-    handshakes.pending++;
-    handshaking = true;
-  }
+  const admitted = options.gate?.admit({
+    address: options.address ?? peer,
+    evict: () => close(CLOSE.tryAgainLater, BUSY_REASON, "evicted_idle"),
+  });
+  if (admitted === "busy") close(CLOSE.tryAgainLater, BUSY_REASON, "busy");
+  else ticket = admitted;
 
   function handshake(text: string): void {
     let data: unknown;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FleetState } from "../../src/master/fleet_state.ts";
 import { createNullDetection } from "../../src/master/detection_port.ts";
+import { HandshakeGate } from "../../src/master/handshake_gate.ts";
 import { IngestHub } from "../../src/master/ingest_hub.ts";
 import { createIngestStats } from "../../src/master/ingest_stats.ts";
 import { acceptWorkerConnection } from "../../src/master/worker_connection.ts";
@@ -100,14 +101,14 @@ Deno.test("connections beyond the pending-handshake cap are closed with 1013; th
     stats,
     log: () => {},
   });
-  const handshakes = { pending: 0, max: 2 };
+  const gate = new HandshakeGate({ maxPending: 2 });
   const open = () => {
     const closes: number[] = [];
     const sent: string[] = [];
     const connection = acceptWorkerConnection({
       send: (text) => sent.push(text),
       close: (code) => closes.push(code),
-    }, { hub, stats, joinToken: JOIN_TOKEN, log: () => {}, peer: "test", handshakes });
+    }, { hub, stats, joinToken: JOIN_TOKEN, log: () => {}, peer: "test", gate });
     return { connection, closes, sent };
   };
   const a = open();
@@ -116,11 +117,11 @@ Deno.test("connections beyond the pending-handshake cap are closed with 1013; th
   assert.deepEqual([a.closes, b.closes, c.closes], [[], [], [1013]]);
   a.connection.onMessage(JSON.stringify(makeHello("a")));
   assert.equal(JSON.parse(a.sent[0]).type, "welcome");
-  assert.equal(handshakes.pending, 1);
+  assert.equal(gate.pending, 1);
   const d = open();
   assert.deepEqual(d.closes, []);
   for (const x of [a, b, c, d]) x.connection.onClose();
-  assert.equal(handshakes.pending, 0);
+  assert.equal(gate.pending, 0);
 });
 
 Deno.test("a holder silent past the offline threshold is replaced by a new connection for its machine", () => {
