@@ -27,7 +27,7 @@ export interface WorkerConnectionOptions {
   peer: string;
   /** The peer's address without the port (the unit of per-address limits). */
   address?: string;
-  /** How long a worker may take to say hello (default 5 s). */
+  /** How long a worker may take to say hello (default 10 s). */
   handshakeTimeoutMs?: number;
   /**
    * Admission of connections still waiting for their hello, shared by all connections: makes
@@ -46,8 +46,9 @@ export const UNAUTHORIZED_REASON = "unauthorized";
  */
 export const MAX_HELLO_BYTES = 32 * 1024;
 
-/** How long a worker may take to say hello: it sends it right after the upgrade. */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+/** How long a worker may take to say hello (it sends it right after the upgrade; a master starved
+ * of CPU while a whole fleet reconnects needs the slack). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const BUSY_REASON = "too many connections waiting to say hello; try again later";
 
