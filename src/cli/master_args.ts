@@ -138,6 +138,10 @@ export function parseMasterArgs(
   }
   const bind = stringOption(values, "bind", "0.0.0.0");
   if (bind.trim() === "") throw new UsageError("--bind: must not be empty");
+  const dotted = /^\d+\.\d+\.\d+\.\d+$/.test(bind) ? bind.split(".").map(Number) : [];
+  if (dotted.some((octet) => octet > 255)) {
+    throw new UsageError(`--bind: "${bind}" is not an IPv4 address (four numbers from 0 to 255)`);
+  }
   return {
     port: parsePort(stringOption(values, "port", String(DEFAULT_PORT)), "port", true),
     bind,

@@ -70,6 +70,9 @@ Every flag can also be set with an environment variable: GRIDMON_MASTER, GRIDMON
 GRIDMON_INTERVAL, ... Flags win over the environment.
 `;
 
+/** Flags about the connection to a master, which --print never makes. */
+const PRINT_IGNORES = ["master", "token", "spool-max", "name"];
+
 function regexOption(text: string | undefined, flag: string): RegExp | undefined {
   if (text === undefined) return undefined;
   try {
@@ -93,6 +96,18 @@ export function parseWorkerArgs(
     throw new UsageError("worker: --master is required (or --print to print samples locally)");
   }
   if (once && !print) throw new UsageError("worker: --once only goes with --print");
+  if (print) {
+    // Flags only: GRIDMON_MASTER in a service's environment must not stop a quick --print.
+    const flags = readOptions("worker", argv, WORKER_OPTIONS, {});
+    const unused = PRINT_IGNORES.filter((flag) => flags[flag] !== undefined);
+    if (unused.length > 0) {
+      throw new UsageError(
+        `worker: --${
+          unused[0]
+        } does nothing with --print (it prints samples here and connects to nothing)`,
+      );
+    }
+  }
   return {
     masterUrl: master === undefined ? undefined : parseMasterAddress(master),
     token: stringOption(values, "token"),

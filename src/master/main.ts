@@ -11,6 +11,7 @@ import {
   MIN_UI_TOKEN_LENGTH,
   parseMasterArgs,
 } from "../cli/master_args.ts";
+import { ensureWritableDir } from "../cli/writable_dir.ts";
 import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
 import { createSampler } from "../worker/sampler.ts";
 import { createDetectionService } from "./detection_service.ts";
@@ -29,6 +30,26 @@ function log(line: string): void {
 /** The exact command that adds a machine to this master. */
 export function workerCommand(host: string, port: number, joinToken: string): string {
   return `gridmon worker --master ${host}:${port} --token ${joinToken}`;
+}
+
+/** Names the flag to fix when the server cannot listen; other errors pass through. */
+function listenError(error: unknown, bind: string, port: number): unknown {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new UsageError(`--port: ${bind}:${port} is already in use`);
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new UsageError(
+      `--port: not allowed to listen on port ${port} (ports below 1024 need root)`,
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Deno.errors.AddrNotAvailable || /lookup address/i.test(message)) {
+    const why = error instanceof Deno.errors.AddrNotAvailable
+      ? "no network interface of this machine has that address"
+      : "not an address or a host name this machine can resolve";
+    return new UsageError(`--bind: cannot listen on "${bind}": ${why}`);
+  }
+  return error;
 }
 
 /** Entry point of `gridmon master` (see MASTER_HELP). */
@@ -51,7 +72,7 @@ export async function main(
     ? await loadAlertConfig(config.alertsFile)
     : defaultAlertConfig();
   const dataDir = config.dataDir.replace(/\/+$/, "") || "/";
-  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await ensureWritableDir(dataDir, "data");
   const lock = lockDataDir(dataDir);
   try {
     await serve(config, alertConfig, dataDir);
@@ -128,10 +149,7 @@ async function serve(
   } catch (error) {
     alertDb.close();
     store.close();
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new UsageError(`--port: ${config.bind}:${config.port} is already in use`);
-    }
-    throw error;
+    throw listenError(error, config.bind, config.port);
   }
   port = master.port;
   const base = `http://${host}:${port}`;

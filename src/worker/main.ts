@@ -1,6 +1,7 @@
 /** `gridmon worker`: print samples locally, or stream them to a master until SIGINT/SIGTERM. */
 import { untilSignal } from "../cli/signals.ts";
 import { UsageError } from "../cli/errors.ts";
+import { ensureWritableDir } from "../cli/writable_dir.ts";
 import { formatDuration } from "../cli/values.ts";
 import { parseWorkerArgs, WORKER_HELP, type WorkerConfig } from "../cli/worker_args.ts";
 import { startAgent } from "./agent.ts";
@@ -59,6 +60,7 @@ export async function main(
   if (config.spoolMaxBytes < MIN_SPOOL_BYTES) {
     throw new UsageError(`--spool-max: must be at least ${MIN_SPOOL_BYTES} bytes`);
   }
+  await ensureWritableDir(config.spoolDir, "spool");
   const agent = await startAgent({
     sampler,
     masterUrl: config.masterUrl!,

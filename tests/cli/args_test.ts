@@ -31,6 +31,9 @@ Deno.test("worker refuses unknown flags, bad values and missing --master with on
     [["--print", "--interval"], /--interval needs a value/],
     [["--print", "extra"], /unexpected argument "extra"/],
     [["--print", "--net-exclude", "("], /not a valid regular expression/],
+    [["--print", "--master", "h"], /--master does nothing with --print/],
+    [["--print", "--once", "--token", "abcdefgh"], /--token does nothing with --print/],
+    [["--print", "--name", "web"], /--name does nothing with --print/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(
@@ -39,6 +42,21 @@ Deno.test("worker refuses unknown flags, bad values and missing --master with on
       argv.join(" "),
     );
   }
+});
+
+Deno.test("worker --print ignores connection settings from the environment, not from flags", () => {
+  const env = { GRIDMON_MASTER: "env-host", GRIDMON_TOKEN: "from-env-token" };
+  assert.equal(parseWorkerArgs(["--print"], env).print, true);
+});
+
+Deno.test("master --bind refuses a dotted address with a number above 255, naming the flag", () => {
+  assert.throws(
+    () => parseMasterArgs(["--bind", "999.1.1.1"], {}),
+    (e) =>
+      e instanceof UsageError && /^--bind: "999\.1\.1\.1" is not an IPv4 address/.test(e.message),
+  );
+  assert.equal(parseMasterArgs(["--bind", "10.1.2.3"], {}).bind, "10.1.2.3");
+  assert.equal(parseMasterArgs(["--bind", "localhost"], {}).bind, "localhost");
 });
 
 Deno.test("a boolean GRIDMON_* variable must say true or false", () => {
