@@ -21,6 +21,8 @@ import { startMaster } from "./server.ts";
 import { checkDatabaseFile } from "./store/db_check.ts";
 import { openStore } from "./store/sqlite_store.ts";
 import { loadOrCreateToken } from "./tokens.ts";
+import { fileRevokedSessions } from "./revoked_sessions.ts";
+import { SESSION_MAX_AGE_S } from "./ui_auth.ts";
 import { registerUiRoutes } from "./ui_routes.ts";
 
 function log(line: string): void {
@@ -138,6 +140,10 @@ async function serve(
       joinToken,
       uiToken,
       publicUi: config.publicUi,
+      revokedSessions: fileRevokedSessions(`${dataDir}/revoked-sessions`, {
+        maxAgeMs: SESSION_MAX_AGE_S * 1000,
+        now: Date.now(),
+      }),
       localSampler: sampler,
       intervalMs: config.intervalMs,
       detection: (opened) => createDetectionService(opened, { log }),

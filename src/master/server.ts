@@ -20,6 +20,7 @@ import { LiveFeed } from "./live_feed.ts";
 import { type LocalWorker, startLocalWorker } from "./local_worker.ts";
 import { startRetentionLoop } from "./retention_loop.ts";
 import type { AnomalyEvent, Store } from "./store/store_types.ts";
+import type { RevokedSessions } from "./revoked_sessions.ts";
 import { createUiAuth } from "./ui_auth.ts";
 
 export interface MasterOptions {
@@ -33,6 +34,8 @@ export interface MasterOptions {
   /** Access token for the UI and API. */
   uiToken: string;
   publicUi: boolean;
+  /** Where logouts are remembered, so they outlive a restart (default: in memory). */
+  revokedSessions?: RevokedSessions;
   /** Sampler for the master's own host; no local worker when absent. */
   localSampler?: Sampler;
   intervalMs?: number;
@@ -169,7 +172,12 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const stopAlerts = options.alerts
     ? wireAlerts(options.alerts, { fleet, hub, detection, live, now })
     : () => {};
-  const auth = createUiAuth({ accessToken: options.uiToken, publicUi: options.publicUi, now });
+  const auth = createUiAuth({
+    accessToken: options.uiToken,
+    publicUi: options.publicUi,
+    now,
+    revoked: options.revokedSessions,
+  });
   const app = createApp({
     store,
     fleet,

@@ -4,12 +4,14 @@
  *
  * The cookie is `v1.<issued ms>.<nonce>.<HMAC-SHA256(access token, "v1.<issued>.<nonce>")>`: it
  * needs no server-side table, so sessions survive a master restart; it expires after 30 days;
- * changing the access token invalidates every session; logout also revokes its nonce in memory.
+ * changing the access token invalidates every session; logout revokes its nonce in a list that
+ * outlives the process (src/master/revoked_sessions.ts).
  * The token itself never goes into the cookie.
  */
 import { createHmac } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
+import { memoryRevokedSessions, type RevokedSessions } from "./revoked_sessions.ts";
 import { tokensEqual } from "./tokens.ts";
 
 export const SESSION_COOKIE = "gridmon_session";
@@ -32,6 +34,8 @@ export interface UiAuthOptions {
   accessToken: string;
   publicUi: boolean;
   now?: () => number;
+  /** Where logouts are remembered (default: in memory only). */
+  revoked?: RevokedSessions;
 }
 
 function mac(key: string, payload: string): string {
@@ -42,7 +46,7 @@ function mac(key: string, payload: string): string {
 export function createUiAuth(options: UiAuthOptions): UiAuth {
   const { accessToken, publicUi } = options;
   const now = options.now ?? Date.now;
-  const revoked = new Set<string>();
+  const revoked = options.revoked ?? memoryRevokedSessions();
 
   function validSession(value: string | undefined): boolean {
     if (!value || value.length > 200) return false;
@@ -83,7 +87,7 @@ export function createUiAuth(options: UiAuthOptions): UiAuth {
     },
     revokeSession(value: string): void {
       const nonce = value.split(".")[2];
-      if (nonce && validSession(value)) revoked.add(nonce);
+      if (nonce && validSession(value)) revoked.add(nonce, Number(value.split(".")[1]));
     },
   };
 }
