@@ -22,7 +22,7 @@ export interface ScoreConfig {
 
 export const SCORE_OPTIONS: OptionSpecs = {
   input: { type: "string" },
-  output: { type: "string" },
+  output: { type: "string", short: "o" },
   mode: { type: "string", env: true },
   trees: { type: "string", env: true },
   sample: { type: "string", env: true },
@@ -43,7 +43,7 @@ anomalous), anomaly (0/1) and reason (the feature that contributed most, on anom
 
 Options:
   --input F          the CSV file to score (required)
-  --output F|-       where to write the result (default -, stdout)
+  -o, --output F|-   where to write the result (default -, stdout)
   --mode M           batch: fit an Isolation Forest on all rows, then score them (default)
                      stream: run the master's streaming detector row by row (features: each
                      column and its change from its mean over the previous 30 rows)

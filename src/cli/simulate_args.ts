@@ -58,7 +58,8 @@ Options:
   --speed X|max       simulated seconds per real second (default max)
   --faults SPEC       inject faults, comma-separated:
                         KIND@OFFSET+LENGTH:MACHINE  e.g. cpu@120s+60s:sim-0003 or memleak@5m+3m:10
-                        random:K                    K faults on K machines, drawn from the seed
+                        random:K                    K faults on K machines, drawn from the seed,
+                                                    within --duration (or between a past --start and now)
                       KIND: cpu, memleak, disk, net; OFFSET counts from --start
   --faults-out FILE   write the injected faults as JSON [{kind, machineId, name, start, end}]
   -h, --help          show this help
@@ -156,9 +157,14 @@ export function parseSimulateArgs(
   }
   const startMs = parseStart(stringOption(values, "start", "now"), now);
   const faultsText = stringOption(values, "faults");
-  const faults = faultsText === undefined
-    ? []
-    : parseFaultSpec(faultsText, { seed, namePrefix, workers, startMs, durationMs });
+  const faults = faultsText === undefined ? [] : parseFaultSpec(faultsText, {
+    seed,
+    namePrefix,
+    workers,
+    startMs,
+    // Without --duration, a run from the past places random faults in the back-filled part.
+    durationMs: durationMs ?? (startMs < now ? now - startMs : undefined),
+  });
   const faultsOut = stringOption(values, "faults-out");
   if (faultsOut !== undefined && faultsOut.trim() === "") {
     throw new UsageError("--faults-out: needs a file name");

@@ -33,7 +33,10 @@ export interface FaultContext {
   workers: number;
   /** Timestamp of the simulation's first sample (ms). */
   startMs: number;
-  /** Length of the simulation (ms); undefined when it runs until stopped. */
+  /**
+   * Span random faults are placed in (ms from startMs): the --duration, or the back-filled past
+   * when the run starts earlier than now and goes on live; undefined when neither is known.
+   */
   durationMs?: number;
 }
 
@@ -119,10 +122,14 @@ function resolveMachine(text: string, ctx: FaultContext): number {
 export function randomFaults(count: number, ctx: FaultContext): Fault[] {
   const duration = ctx.durationMs;
   if (duration === undefined) {
-    throw new UsageError("--faults: random:K needs --duration, to place the faults within the run");
+    throw new UsageError(
+      "--faults: random:K needs --duration or a --start in the past, to place the faults within the run",
+    );
   }
   if (duration < 60_000) {
-    throw new UsageError("--faults: random:K needs a --duration of 60s or more");
+    throw new UsageError(
+      "--faults: random:K needs a --duration (or a --start in the past) of 60s or more",
+    );
   }
   if (count > ctx.workers) {
     throw new UsageError(

@@ -64,8 +64,10 @@ Deno.test("parseFaultSpec() refuses bad specs with one clear line", () => {
     ["random:0", /needs a whole number of faults >= 1/],
     ["random:x", /needs a whole number/],
     ["random:21", /more faults than the 20 machines/],
-    ["random:2", /random:K needs --duration/, { durationMs: undefined }],
-    ["random:2", /a --duration of 60s or more/, { durationMs: 30_000 }],
+    ["random:2", /random:K needs --duration or a --start in the past/, { durationMs: undefined }],
+    ["random:2", /a --duration \(or a --start in the past\) of 60s or more/, {
+      durationMs: 30_000,
+    }],
   ];
   for (const [spec, message, ctx] of cases) {
     assert.throws(() => parseFaultSpec(spec, { ...CTX, ...ctx }), (error: unknown) => {

@@ -85,7 +85,8 @@ Deno.test("parseSimulateArgs() refuses bad or missing flags with one clear line"
     [[...BASE, "--speed", "warp"], /--speed: "warp" is not max or a number/],
     [[...BASE, "--start", "soon"], /--start: "soon" is not a time/],
     [[...BASE, "--faults", "cpu@1s+1s:sim-0099"], /--faults: machine "sim-0099" does not exist/],
-    [[...BASE, "--faults", "random:2"], /random:K needs --duration/],
+    [[...BASE, "--faults", "random:2"], /random:K needs --duration or a --start in the past/],
+    [[...BASE, "--start", "now-30s", "--faults", "random:2"], /random:K needs a --duration/],
     [[...BASE, "--faults-out", ""], /--faults-out: needs a file name/],
     [[...BASE, "--master", "ftp://x"], /--master: "ftp:\/\/x" is not a master address/],
     [[...BASE, "--bogus"], /simulate: unknown flag --bogus/],
@@ -98,6 +99,18 @@ Deno.test("parseSimulateArgs() refuses bad or missing flags with one clear line"
       assert.doesNotMatch(error.message, /\n/);
       return true;
     });
+  }
+});
+
+Deno.test("random faults of a run from the past with no --duration fall between --start and now", () => {
+  const config = parseSimulateArgs(
+    [...BASE, "--workers", "5", "--start", "now-1h", "--faults", "random:3"],
+    {},
+    NOW,
+  );
+  assert.equal(config.faults.length, 3);
+  for (const fault of config.faults) {
+    assert.ok(fault.start >= NOW - 3_600_000 && fault.end <= NOW, JSON.stringify(fault));
   }
 });
 
