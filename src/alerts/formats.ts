@@ -15,9 +15,18 @@ const COLORS = {
   resolved: 0x16a34a,
 };
 
+/** The notice no longer describes something going on now. */
+function ended(notice: AlertNotice): boolean {
+  return notice.transition === "resolved" || notice.transition === "found-late";
+}
+
 function title(notice: AlertNotice): string {
   const { alert, transition } = notice;
-  const state = transition === "resolved" ? "RESOLVED" : alert.severity.toUpperCase();
+  const state = transition === "resolved"
+    ? "RESOLVED"
+    : transition === "found-late"
+    ? `FOUND LATE, ${alert.severity.toUpperCase()}`
+    : alert.severity.toUpperCase();
   return `[${state}] ${alert.rule} on ${alert.machineName}`;
 }
 
@@ -30,7 +39,7 @@ export function webhookPayload(notice: AlertNotice) {
   const { alert, transition } = notice;
   return {
     version: 1,
-    status: transition === "resolved" ? "resolved" : "firing",
+    status: ended(notice) ? "resolved" : "firing",
     transition,
     rule: alert.rule,
     kind: alert.kind,
@@ -44,6 +53,9 @@ export function webhookPayload(notice: AlertNotice) {
     since: alert.since,
     firedAt: alert.firedAt,
     resolvedAt: alert.resolvedAt,
+    closeReason: alert.closeReason,
+    foundLate: alert.foundLate,
+    detectedAt: alert.detectedAt,
     message: alert.message,
   };
 }
@@ -95,7 +107,7 @@ export function formatRequest(notifier: NotifierConfig, notice: AlertNotice): Ou
       // JSON publishing: POST to the server root with the topic in the body.
       const url = new URL(notifier.url);
       const topic = notifier.topic ?? url.pathname.replace(/^\/+|\/+$/g, "");
-      const priority = notice.transition === "resolved"
+      const priority = ended(notice)
         ? 3
         : { info: 3, warning: 4, critical: 5 }[notice.alert.severity];
       return {

@@ -3,27 +3,15 @@
  * plus silences added at run time from the UI or the API.
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { AlertNotice, AlertState } from "./engine.ts";
+import type { AlertNotice, AlertState, CloseReason } from "./engine.ts";
 import type { DeliveryAttempt } from "./delivery.ts";
 import { globToRegExp, type SilenceConfig } from "./rules.ts";
 
-export interface AlertRecord {
+/** An alert as stored: its state when last recorded, with its row id and delivery outcomes. */
+export interface AlertRecord extends Omit<AlertState, "since" | "notifiedAt" | "firedAt"> {
   id: number;
-  key: string;
-  rule: string;
-  kind: string;
-  severity: string;
-  machineId: string;
-  machineName: string;
-  device: string | null;
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  op: string | null;
-  message: string;
+  /** Sample time the condition had held long enough (the alert's own time, however late found). */
   firedAt: number;
-  resolvedAt: number | null;
-  silenced: boolean;
   /** The newest delivery outcome per notifier. */
   deliveries: {
     notifier: string;
@@ -65,6 +53,7 @@ CREATE TABLE IF NOT EXISTS alert_history (
   UNIQUE (key, fired_at)
 );
 CREATE INDEX IF NOT EXISTS alert_history_fired ON alert_history (fired_at);
+CREATE INDEX IF NOT EXISTS alert_history_open ON alert_history (resolved_at) WHERE resolved_at IS NULL;
 CREATE TABLE IF NOT EXISTS alert_delivery (
   alert_id INTEGER NOT NULL,
   notifier TEXT NOT NULL,
@@ -101,7 +90,26 @@ interface HistoryRow {
   message: string;
   fired_at: number;
   resolved_at: number | null;
+  close_reason: string | null;
+  found_late: number;
+  detected_at: number | null;
   silenced: number;
+}
+
+/** Columns added after the first release, for databases that predate them. */
+const ADDED_COLUMNS = [
+  ["close_reason", "TEXT"],
+  ["found_late", "INTEGER NOT NULL DEFAULT 0"],
+  ["detected_at", "INTEGER"],
+] as const;
+
+function addMissingColumns(db: DatabaseSync): void {
+  const have = new Set(
+    (db.prepare("PRAGMA table_info(alert_history)").all() as { name: string }[]).map((c) => c.name),
+  );
+  for (const [name, type] of ADDED_COLUMNS) {
+    if (!have.has(name)) db.exec(`ALTER TABLE alert_history ADD COLUMN ${name} ${type}`);
+  }
 }
 
 export class AlertHistory {
@@ -114,15 +122,17 @@ export class AlertHistory {
   constructor(db: DatabaseSync) {
     this.#db = db;
     db.exec(SCHEMA);
+    addMissingColumns(db);
     this.#upsert = db.prepare(
       `INSERT INTO alert_history (key, rule, kind, severity, machine_id, machine_name, device, metric,
-         value, threshold, op, message, fired_at, silenced)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         value, threshold, op, message, fired_at, silenced, found_late, detected_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key, fired_at) DO UPDATE SET value = excluded.value, message = excluded.message,
          silenced = excluded.silenced, machine_name = excluded.machine_name`,
     );
     this.#resolve = db.prepare(
-      `UPDATE alert_history SET resolved_at = ?, value = ?, message = ? WHERE key = ? AND fired_at = ?`,
+      `UPDATE alert_history SET resolved_at = ?, value = ?, message = ?, close_reason = ?
+       WHERE key = ? AND fired_at = ?`,
     );
     this.#idOf = db.prepare(`SELECT id FROM alert_history WHERE key = ? AND fired_at = ?`);
     this.#delivery = db.prepare(
@@ -137,8 +147,8 @@ export class AlertHistory {
   record(notice: AlertNotice): void {
     const a = notice.alert;
     if (a.firedAt === null) return;
-    if (notice.transition === "resolved") {
-      this.#resolve.run(a.resolvedAt, a.value, a.message, a.key, a.firedAt);
+    if (a.resolvedAt !== null) {
+      this.#resolve.run(a.resolvedAt, a.value, a.message, a.closeReason, a.key, a.firedAt);
       return;
     }
     this.#upsert.run(
@@ -156,6 +166,8 @@ export class AlertHistory {
       a.message,
       a.firedAt,
       a.silenced ? 1 : 0,
+      a.foundLate ? 1 : 0,
+      a.detectedAt,
     );
   }
 
@@ -208,8 +220,12 @@ export class AlertHistory {
       op: row.op as AlertState["op"],
       since: row.fired_at,
       firedAt: row.fired_at,
-      notifiedAt: row.silenced ? null : row.fired_at,
+      // Found late and not yet told: it stays untold (the next current sample tells it).
+      notifiedAt: row.silenced || row.found_late ? null : (row.detected_at ?? row.fired_at),
       resolvedAt: null,
+      closeReason: null,
+      foundLate: row.found_late === 1,
+      detectedAt: row.detected_at,
       silenced: row.silenced === 1,
       message: row.message,
     }));
@@ -223,6 +239,7 @@ export class AlertHistory {
           now,
           state.value,
           `${state.message} (rule removed)`,
+          "rule removed",
           state.key,
           state.firedAt,
         );
@@ -279,18 +296,21 @@ export class AlertHistory {
       id: row.id,
       key: row.key,
       rule: row.rule,
-      kind: row.kind,
-      severity: row.severity,
+      kind: row.kind as AlertState["kind"],
+      severity: row.severity as AlertState["severity"],
       machineId: row.machine_id,
       machineName: row.machine_name,
       device: row.device,
       metric: row.metric,
       value: row.value,
       threshold: row.threshold,
-      op: row.op,
+      op: row.op as AlertState["op"],
       message: row.message,
       firedAt: row.fired_at,
       resolvedAt: row.resolved_at,
+      closeReason: row.close_reason as CloseReason | null,
+      foundLate: row.found_late === 1,
+      detectedAt: row.detected_at,
       silenced: row.silenced === 1,
       deliveries: deliveries.map((d) => ({ ...d, ok: d.ok === 1, final: d.final === 1 })),
     };

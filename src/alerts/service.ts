@@ -26,6 +26,8 @@ export interface AlertServiceOptions {
   /** Passed to the dispatcher (tests shorten the retry delays). */
   delivery?: Omit<DispatcherOptions, "notifiers" | "onAttempt" | "now">;
   tickMs?: number;
+  /** Each machine's last sample time before this start: where alerts the restart ended end. */
+  lastSeen?: (machineId: string) => number | undefined;
 }
 
 export class AlertService {
@@ -38,6 +40,8 @@ export class AlertService {
   readonly #log: (message: string) => void;
   readonly #listeners = new Set<(notice: AlertNotice) => void>();
   readonly #tickMs: number;
+  /** Threshold rules exist, so samples must be flattened into metric values. */
+  readonly #thresholds: boolean;
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
   /** Deliveries that have failed for good (for /healthz and the UI). */
@@ -49,6 +53,7 @@ export class AlertService {
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? ((message) => console.error(message));
     this.#tickMs = options.tickMs ?? 1000;
+    this.#thresholds = this.config.rules.some((r) => r.kind === "threshold");
     this.#history = new AlertHistory(options.db);
     this.#history.resolveOrphans(new Set(this.config.rules.map((r) => r.name)), this.#now());
     this.#dispatcher = new Dispatcher({
@@ -71,6 +76,8 @@ export class AlertService {
       rules: this.config.rules,
       silences: this.#allSilences(),
       restore: this.#history.open(),
+      restartedAt: this.#now(),
+      lastSeen: options.lastSeen,
       notify: (notice) => {
         this.#history.record(notice);
         this.#dispatcher.send(notice);
@@ -108,18 +115,31 @@ export class AlertService {
     this.#engine.tick(now);
   }
 
-  /** Evaluates threshold rules at the sample's own time, so replayed samples keep their timeline. */
-  onSample(machine: AlertMachine, sample: Sample, now = sample.ts): void {
-    if (!this.config.rules.some((r) => r.kind === "threshold")) return;
-    this.#engine.observeSample(machine, flattenSample(sample), now);
+  /**
+   * A committed sample: rules are evaluated at the sample's own time, so replayed samples keep
+   * their timeline; `wall` (arrival) tells whether what they show was found late.
+   */
+  onSample(machine: AlertMachine, sample: Sample, wall = this.#now()): void {
+    const values = this.#thresholds ? flattenSample(sample) : null;
+    this.#engine.observeSample(machine, values, sample.ts, wall);
   }
 
-  onStatus(machine: AlertMachine, online: boolean, now = this.#now()): void {
-    this.#engine.observeStatus(machine, online, now);
+  onStatus(machine: AlertMachine, online: boolean, wall = this.#now()): void {
+    this.#engine.observeStatus(machine, online, wall);
   }
 
-  onAnomaly(machine: AlertMachine, event: AnomalyEventInput, now = this.#now()): void {
-    this.#engine.observeAnomaly(machine, event, now);
+  onAnomaly(machine: AlertMachine, event: AnomalyEventInput, wall = this.#now()): void {
+    this.#engine.observeAnomaly(machine, event, wall);
+  }
+
+  /** A person marked the machine as expected to be offline (or lifted the mark). */
+  setExpectedOffline(machineId: string, expected: boolean): void {
+    this.#engine.setExpectedOffline(machineId, expected, this.#now());
+  }
+
+  /** The machine was removed: its alerts end, for the record only. */
+  forgetMachine(machineId: string): void {
+    this.#engine.forgetMachine(machineId, this.#now());
   }
 
   /** Alerts firing now (pending ones are left out). */

@@ -118,6 +118,7 @@ async function serve(
     source: config.alertsFile ? "file" : "built-in",
     db: alertDb,
     log,
+    lastSeen: (machineId) => store.getMachine(machineId)?.lastSeen,
   });
   const sampler = config.localWorker
     ? createSampler({

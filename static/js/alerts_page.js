@@ -368,10 +368,15 @@ export function mountAlertsPage(root, route, ctx) {
         "tr",
         { class: a.resolvedAt === null ? "open" : "", "data-id": String(a.id) },
         h("td", { class: "nowrap", text: fmtTime(a.firedAt) }),
-        h("td", {
-          class: "nowrap",
-          text: a.resolvedAt === null ? "firing" : fmtTime(a.resolvedAt),
-        }),
+        h(
+          "td",
+          { class: "nowrap" },
+          a.resolvedAt === null ? "firing" : fmtTime(a.resolvedAt),
+          // Why it ended, unless its condition simply cleared.
+          a.closeReason && a.closeReason !== "recovered"
+            ? h("span", { class: "tag close-reason", text: a.closeReason })
+            : null,
+        ),
         h(
           "td",
           {},
@@ -397,6 +402,13 @@ export function mountAlertsPage(root, route, ctx) {
           { class: "message" },
           a.message,
           a.silenced ? h("span", { class: "tag tag-silenced", text: "silenced" }) : null,
+          a.foundLate
+            ? h("span", {
+              class: "tag tag-late",
+              text: "found late",
+              title: `Found in data that arrived late, at ${fmtTime(a.detectedAt)}`,
+            })
+            : null,
         ),
         deliveryCell(a),
       )
@@ -742,7 +754,7 @@ export function mountAlertsPage(root, route, ctx) {
     if (msg.type !== "alert" || !msg.alert || typeof msg.alert.key !== "string") return;
     // Show the change at once, then reload soon for the history and the deliveries.
     active = active.filter((a) => a.key !== msg.alert.key);
-    if (msg.transition !== "resolved") active.push(msg.alert);
+    if (msg.alert.resolvedAt === null) active.push(msg.alert);
     if (loaded && !firingQueued) {
       firingQueued = true;
       setTimeout(() => {

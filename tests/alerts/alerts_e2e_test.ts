@@ -14,6 +14,10 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 interface Hook {
   status: string;
+  transition: string;
+  firedAt: number;
+  resolvedAt: number | null;
+  foundLate: boolean;
   rule: string;
   metric: string | null;
   machine: { id: string; name: string };
@@ -130,16 +134,28 @@ rules:
       "three offline alerts",
       () => rx.hooks.filter((h) => h.rule === "down").length === 3,
     );
+    // Everything happened in back-filled data: each alert is told once, after the fact, with its
+    // own times (the fault: minutes 15 to 17 of the run), never as a fire/resolve pair.
     const fault = (hook: Hook) => hook.machine.name === "sim-0001";
+    const faultStart = config.faults[0].start;
+    const faultEnd = config.faults[0].end;
     const hot = rx.hooks.filter((h) => h.rule === "cpu-hot");
-    assert.deepEqual(hot.map((h) => [h.machine.name, h.status]), [["sim-0001", "firing"], [
-      "sim-0001",
-      "resolved",
-    ]]);
-    const odd = rx.hooks.filter((h) => h.rule === "odd" && h.status === "firing");
+    assert.deepEqual(hot.map((h) => [h.machine.name, h.transition, h.status]), [
+      ["sim-0001", "found-late", "resolved"],
+    ]);
+    assert.ok(hot[0].foundLate);
+    assert.ok(
+      hot[0].firedAt >= faultStart && hot[0].firedAt <= faultStart + 60_000,
+      hot[0].message,
+    );
+    assert.ok(hot[0].resolvedAt! >= faultEnd - 5000 && hot[0].resolvedAt! <= faultEnd + 60_000);
+    assert.match(hot[0].message, /from .* UTC to .* UTC \(found late/);
+    const odd = rx.hooks.filter((h) => h.rule === "odd");
     assert.ok(odd.length >= 1 && odd.every(fault), JSON.stringify(odd));
-    assert.match(odd[0].metric ?? "", /^cpu\./, odd[0].message);
-    assert.match(odd[0].message, /^Anomaly on sim-0001: cpu\./);
+    assert.ok(odd.every((h) => h.transition === "found-late"), JSON.stringify(odd));
+    // The cause at the event's peak: the CPU fault, or the load it drives.
+    assert.match(odd[0].metric ?? "", /^(cpu|load)\./, odd[0].message);
+    assert.match(odd[0].message, /^Anomaly on sim-0001 from .* UTC to .* UTC: (cpu|load)\./);
 
     const api = await (await fetch(`http://127.0.0.1:${port}/api/alerts`)).json();
     assert.equal(api.active.filter((a: { rule: string }) => a.rule === "down").length, 3);

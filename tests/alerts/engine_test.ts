@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
 import { AlertEngine, type AlertNotice } from "../../src/alerts/engine.ts";
 import { parseAlertConfig } from "../../src/alerts/rules.ts";
+import { engineFor as engineWith } from "./engine_fixture.ts";
 
 const web = { id: "m1", name: "web-1" };
 const db = { id: "m2", name: "db-1" };
 
 function engineFor(yaml: string) {
-  const config = parseAlertConfig(yaml);
-  const notices: AlertNotice[] = [];
-  const engine = new AlertEngine({
-    rules: config.rules,
-    silences: config.silences,
-    notify: (n) => notices.push(n),
-  });
-  return {
-    engine,
-    notices,
-    delivered: () => notices.filter((n) => n.deliver).map((n) => n.transition),
-  };
+  const fixture = engineWith(yaml);
+  return { ...fixture, delivered: () => fixture.delivered().map((n) => n.transition) };
 }
 
 const CPU_RULE = `

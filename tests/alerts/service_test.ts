@@ -135,3 +135,57 @@ Deno.test("a silence added at run time keeps a rule quiet until it ends", async 
   db.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("an anomaly alert firing at shutdown is closed as 'master restarted' by the next start", async () => {
+  const dir = await Deno.makeTempDir();
+  const rx = receiver();
+  const config = parseAlertConfig(`
+notifiers:
+  hook:
+    type: webhook
+    url: ${rx.url}
+rules:
+  - name: odd
+    kind: anomaly
+`);
+  let now = 1_000_000;
+  let db = new DatabaseSync(`${dir}/gridmon.db`);
+  let service = new AlertService({ config, db, now: () => now, log: () => {} });
+  service.onSample(web, sample(now - 500, 20));
+  service.onAnomaly(web, {
+    id: 1,
+    start: now - 400,
+    end: null,
+    peakScore: 0.8,
+    reason: "cpu.usage",
+  });
+  await service.idle();
+  assert.deepEqual(service.activeByMachine(), new Map([["m1", 1]]));
+  service.stop();
+  db.close();
+
+  now += 9 * 60_000; // nine minutes later, a new master on the same database
+  db = new DatabaseSync(`${dir}/gridmon.db`);
+  service = new AlertService({
+    config,
+    db,
+    now: () => now,
+    log: () => {},
+    lastSeen: () => 1_000_000 - 500,
+  });
+  await service.idle();
+  assert.deepEqual(service.active(), []);
+  assert.deepEqual(service.activeByMachine(), new Map());
+  const [record] = service.history({ from: 0, to: now });
+  assert.equal(record.closeReason, "master restarted");
+  assert.equal(record.resolvedAt, 1_000_000 - 400, "not before it fired");
+  assert.match(record.message, /closed: the master restarted/);
+  assert.deepEqual(rx.bodies.map((b) => [b.transition, b.closeReason]), [
+    ["firing", null],
+    ["resolved", "master restarted"],
+  ]);
+  service.stop();
+  db.close();
+  await rx.close();
+  await Deno.remove(dir, { recursive: true });
+});
