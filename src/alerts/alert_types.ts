@@ -66,6 +66,6 @@ export interface AnomalyEventInput {
   end: number | null;
   peakScore: number;
   reason: string;
-  /** Why a closed event closed (the detector's words); "recovered" when absent. */
+  /** Why a closed event closed: recovered, offline or restarted; "recovered" when absent. */
   closeReason?: string | null;
 }

@@ -39,20 +39,18 @@ export type {
 
 /** Data older than this when it arrives makes what it shows "found late". */
 export const LATE_AFTER_MS = 60_000;
-/** How long a machine is offline before its other alerts end, when no offline rule says. */
+/** How long a machine is offline before its other alerts end, when no offline rule covers it. */
 export const DEFAULT_OFFLINE_GRACE_MS = 120_000;
 
-const CLOSE_REASONS = new Set<string>([
-  "recovered",
-  "machine offline",
-  "master restarted",
-  "rule removed",
-  "machine removed",
-  "expected offline",
-]);
+/** The detector's words for why an event closed, as an alert's close reason. */
+const EVENT_CLOSE_REASONS: Record<string, CloseReason> = {
+  recovered: "recovered",
+  offline: "machine offline",
+  restarted: "master restarted",
+};
 
-function closeReasonOf(text: string | null | undefined): CloseReason {
-  return text && CLOSE_REASONS.has(text) ? text as CloseReason : "recovered";
+function closeReasonOf(eventReason: string | null | undefined): CloseReason {
+  return EVENT_CLOSE_REASONS[eventReason ?? ""] ?? "recovered";
 }
 
 export class AlertEngine {
@@ -73,7 +71,6 @@ export class AlertEngine {
   /** Anomaly alerts ended before their event closed (machine offline): the event's later updates
    * must not fire them again. */
   readonly #endedEarly = new Set<string>();
-  readonly #offlineGraceMs: number;
 
   constructor(options: {
     rules: AlertRule[];
@@ -88,10 +85,6 @@ export class AlertEngine {
     this.#rules = options.rules;
     this.#silences = [...options.silences];
     this.#notify = options.notify;
-    const offlineRules = this.#rules.filter((r) => r.kind === "offline").map((r) => r.forMs);
-    this.#offlineGraceMs = offlineRules.length > 0
-      ? Math.min(...offlineRules)
-      : DEFAULT_OFFLINE_GRACE_MS;
     for (const state of options.restore ?? []) {
       this.#put({ ...state });
       if (state.foundLate && state.notifiedAt === null) this.#untold.add(state.key);
@@ -223,7 +216,7 @@ export class AlertEngine {
         const observed = { metric: null, device: null, value: null };
         this.#hold(rule, `${rule.name}|${machine.id}|`, machine, observed, since, wall, wall);
       }
-      if (wall - since >= this.#offlineGraceMs) this.#endWatched(machine.id, wall);
+      if (wall - since >= this.#offlineGraceMs(machine)) this.#endWatched(machine.id, wall);
     }
     for (const state of this.#states.values()) {
       const rule = this.#ruleOf(state);
@@ -243,6 +236,17 @@ export class AlertEngine {
   /** The machine's alert states (a copy of the list: callers may end them). */
   #statesOf(machineId: string): AlertState[] {
     return [...this.#keysOf.get(machineId) ?? []].map((key) => this.#states.get(key)!);
+  }
+
+  /** How long `machine` is offline before its other alerts end: its offline rule's delay. */
+  #offlineGraceMs(machine: AlertMachine): number {
+    let grace = Infinity;
+    for (const rule of this.#rules) {
+      if (rule.kind === "offline" && this.#inScope(rule, machine)) {
+        grace = Math.min(grace, rule.forMs);
+      }
+    }
+    return grace === Infinity ? DEFAULT_OFFLINE_GRACE_MS : grace;
   }
 
   #ruleOf(state: AlertState): AlertRule | undefined {

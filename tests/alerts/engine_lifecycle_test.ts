@@ -122,7 +122,7 @@ Deno.test("a live anomaly event closed because the machine went offline says so"
   engine.observeAnomaly(web, event, T0 + 1000);
   engine.observeAnomaly(
     web,
-    { ...event, end: T0 + 5000, closeReason: "machine offline" },
+    { ...event, end: T0 + 5000, closeReason: "offline" },
     T0 + 9000,
   );
   assert.deepEqual(delivered().map((n) => n.transition), ["firing", "resolved"]);

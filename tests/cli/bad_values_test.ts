@@ -31,6 +31,8 @@ Deno.test("bad directories and listen addresses are usage errors that name the f
     const file = join(dir, "a-file");
     await Deno.writeTextFile(file, "");
     const master = ["master", "--port", "0", "--no-local-worker"];
+    // A data directory each: masters that get as far as opening the database must not share one.
+    const data = (name: string) => join(dir, name);
     const cases: [string[], RegExp][] = [
       [
         [...master, "--data", "/proc/nope"],
@@ -38,16 +40,16 @@ Deno.test("bad directories and listen addresses are usage errors that name the f
       ],
       [[...master, "--data", file], /^gridmon: --data: cannot create directory ".*a-file": /],
       [
-        [...master, "--data", dir, "--bind", "999.1.1.1"],
+        [...master, "--data", data("a"), "--bind", "999.1.1.1"],
         /^gridmon: --bind: "999\.1\.1\.1" is not/,
       ],
       // TEST-NET-1: never an address of this machine.
       [
-        [...master, "--data", dir, "--bind", "192.0.2.1"],
+        [...master, "--data", data("b"), "--bind", "192.0.2.1"],
         /^gridmon: --bind: cannot listen on "192\.0\.2\.1"/,
       ],
       [
-        [...master, "--data", dir, "--bind", "no-such-host.invalid"],
+        [...master, "--data", data("c"), "--bind", "no-such-host.invalid"],
         /^gridmon: --bind: cannot listen/,
       ],
       [

@@ -361,10 +361,30 @@ silences:
         await waitUntil("the offline alert's row", async () => {
           return (await texts(page, ".alerts-active td.rule")).includes("hot-down");
         });
+        // Its CPU alert ends: what its data showed is no longer known, the offline alert takes
+        // over (after the offline rule's 2 s).
+        await waitUntil("the hot host's CPU alert to leave the firing list", async () => {
+          const rows = await page.$$eval(
+            ".alerts-active tbody tr",
+            (trs) =>
+              trs.map((tr) =>
+                `${tr.querySelector("td.rule")?.textContent}|${
+                  tr.querySelector("td.machine")?.textContent
+                }`
+              ),
+          );
+          return !rows.includes(`cpu-hot|${EVIL}`);
+        });
         await page.unroute(refused);
-        // The badges follow the live machine frames: the hot host now has two alerts.
+        // The badges follow the live machine frames: the hot host still has one alert.
         await waitUntil("the nav count", async () => {
-          return await page.textContent("#nav-alerts") === "3";
+          return await page.textContent("#nav-alerts") === "2";
+        });
+        // The history says why the CPU alert ended.
+        await waitUntil("the close reason in the history", async () => {
+          return (await texts(page, ".alerts-history-table .close-reason")).includes(
+            "machine offline",
+          );
         });
       });
 
