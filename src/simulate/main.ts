@@ -20,6 +20,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
+  // The simulation is over (acknowledged samples counted, "done" logged). A master still busy
+  // with a back-fill can take long to answer the close frames of the last connections; nothing
+  // is left to wait for, so do not keep the person who pressed Ctrl-C waiting on them.
+  Deno.exit(0);
 }
 
 export interface SimulationOptions {
