@@ -1,4 +1,5 @@
 /** The shapes the alert engine works with: machines, alert instances, notices. */
+import type { CauseLike } from "../protocol/describe.ts";
 import type { AlertRule, Comparison } from "./rules.ts";
 
 export interface AlertMachine {
@@ -29,6 +30,8 @@ export interface AlertState {
   value: number | null;
   threshold: number | null;
   op: Comparison | null;
+  /** An anomaly's main cause in words: "Network in 899 MiB/s on eth0 (usually 5–14 MiB/s)". */
+  cause: string | null;
   /** When the condition started to hold (sample time). */
   since: number;
   /** When the alert fired (sample time); null while pending. */
@@ -66,6 +69,8 @@ export interface AnomalyEventInput {
   end: number | null;
   peakScore: number;
   reason: string;
+  /** The metrics that contributed most, the first most (as the detector stores them). */
+  causes?: readonly CauseLike[];
   /** Why a closed event closed: recovered, offline or restarted; "recovered" when absent. */
   closeReason?: string | null;
 }

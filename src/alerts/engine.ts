@@ -16,6 +16,7 @@
  * An alert ends with a reason: its condition cleared, the machine went offline (after the offline
  * grace), the master restarted, the machine was removed or marked as expected to be offline.
  */
+import { describeCause } from "../protocol/describe.ts";
 import { describeAlert } from "./alert_text.ts";
 import type {
   AlertMachine,
@@ -167,7 +168,13 @@ export class AlertEngine {
         continue;
       }
       if (event.end === null) {
-        const observed = { metric: event.reason, device: null, value: event.peakScore };
+        const main = event.causes?.[0];
+        const observed = {
+          metric: event.reason,
+          device: null,
+          value: event.peakScore,
+          cause: main ? describeCause(main) : null,
+        };
         this.#hold(rule, key, machine, observed, event.start, event.start, wall);
       } else {
         this.#end(key, event.end, wall, { reason: closeReasonOf(event.closeReason) });
@@ -261,7 +268,12 @@ export class AlertEngine {
     rule: AlertRule,
     key: string,
     machine: AlertMachine,
-    observed: { metric: string | null; device: string | null; value: number | null },
+    observed: {
+      metric: string | null;
+      device: string | null;
+      value: number | null;
+      cause?: string | null;
+    },
     since: number,
     at: number,
     wall: number,
@@ -280,6 +292,7 @@ export class AlertEngine {
         value: observed.value,
         threshold: rule.threshold ?? null,
         op: rule.op ?? null,
+        cause: null,
         since,
         firedAt: null,
         notifiedAt: null,
@@ -295,6 +308,7 @@ export class AlertEngine {
     state.machineName = machine.name;
     state.value = observed.value;
     state.metric = observed.metric ?? state.metric;
+    state.cause = observed.cause ?? state.cause;
     if (state.firedAt === null) this.#fire(rule, state, at, wall);
     else this.#remind(rule, state, wall);
   }

@@ -56,6 +56,7 @@ export function webhookPayload(notice: AlertNotice) {
     closeReason: alert.closeReason,
     foundLate: alert.foundLate,
     detectedAt: alert.detectedAt,
+    cause: alert.cause,
     message: alert.message,
   };
 }

@@ -93,6 +93,7 @@ interface HistoryRow {
   close_reason: string | null;
   found_late: number;
   detected_at: number | null;
+  cause: string | null;
   silenced: number;
 }
 
@@ -101,6 +102,7 @@ const ADDED_COLUMNS = [
   ["close_reason", "TEXT"],
   ["found_late", "INTEGER NOT NULL DEFAULT 0"],
   ["detected_at", "INTEGER"],
+  ["cause", "TEXT"],
 ] as const;
 
 function addMissingColumns(db: DatabaseSync): void {
@@ -125,10 +127,11 @@ export class AlertHistory {
     addMissingColumns(db);
     this.#upsert = db.prepare(
       `INSERT INTO alert_history (key, rule, kind, severity, machine_id, machine_name, device, metric,
-         value, threshold, op, message, fired_at, silenced, found_late, detected_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         value, threshold, op, message, fired_at, silenced, found_late, detected_at, cause)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key, fired_at) DO UPDATE SET value = excluded.value, message = excluded.message,
-         silenced = excluded.silenced, machine_name = excluded.machine_name`,
+         silenced = excluded.silenced, machine_name = excluded.machine_name,
+         cause = excluded.cause`,
     );
     this.#resolve = db.prepare(
       `UPDATE alert_history SET resolved_at = ?, value = ?, message = ?, close_reason = ?
@@ -168,6 +171,7 @@ export class AlertHistory {
       a.silenced ? 1 : 0,
       a.foundLate ? 1 : 0,
       a.detectedAt,
+      a.cause,
     );
   }
 
@@ -218,6 +222,7 @@ export class AlertHistory {
       value: row.value,
       threshold: row.threshold,
       op: row.op as AlertState["op"],
+      cause: row.cause,
       since: row.fired_at,
       firedAt: row.fired_at,
       // Found late and not yet told: it stays untold (the next current sample tells it).
@@ -305,6 +310,7 @@ export class AlertHistory {
       value: row.value,
       threshold: row.threshold,
       op: row.op as AlertState["op"],
+      cause: row.cause,
       message: row.message,
       firedAt: row.fired_at,
       resolvedAt: row.resolved_at,

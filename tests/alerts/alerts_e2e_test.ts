@@ -155,7 +155,11 @@ rules:
     assert.ok(odd.every((h) => h.transition === "found-late"), JSON.stringify(odd));
     // The cause at the event's peak: the CPU fault, or the load it drives.
     assert.match(odd[0].metric ?? "", /^(cpu|load)\./, odd[0].message);
-    assert.match(odd[0].message, /^Anomaly on sim-0001 from .* UTC to .* UTC: (cpu|load)\./);
+    // Worded as everywhere: "CPU 100 % (usually 33–50 %)".
+    assert.match(
+      odd[0].message,
+      /^Anomaly on sim-0001 from .* UTC to .* UTC: (CPU|Load).* \(usually /,
+    );
 
     const api = await (await fetch(`http://127.0.0.1:${port}/api/alerts`)).json();
     assert.equal(api.active.filter((a: { rule: string }) => a.rule === "down").length, 3);

@@ -44,6 +44,7 @@ rules:
       value: 97.5,
       threshold: 90,
       op: ">",
+      cause: null,
       since: 0,
       firedAt: 1000,
       notifiedAt: 1000,

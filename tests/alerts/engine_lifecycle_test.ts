@@ -55,7 +55,7 @@ Deno.test("a fault in back-filled data is told once, afterwards, with its own ti
   assert.equal(told.alert.closeReason, "recovered");
   assert.match(
     told.alert.message,
-    /^cpu\.usage on web-1 was 20 % \(> 90 %\) from 2026-11-21 12:11:00 UTC to 2026-11-21 12:26:00 UTC \(found late/,
+    /^CPU on web-1 was 20 % \(> 90 %\) from 2026-11-21 12:11:00 UTC to 2026-11-21 12:26:00 UTC \(found late/,
   );
   // For the record: fired (not delivered) and the one found-late notice; no repeats.
   assert.deepEqual(notices.map((n) => [n.transition, n.deliver]), [
@@ -111,7 +111,7 @@ Deno.test("an anomaly in back-filled data fires and ends at the event's own time
   assert.equal(told.alert.resolvedAt, T0 + 25 * MIN);
   assert.match(
     told.alert.message,
-    /^Anomaly on web-1 from 2026-11-21 12:20:00 UTC to 2026-11-21 12:25:00 UTC: disk\.utilPct \(score 0\.90; found late/,
+    /^Anomaly on web-1 from 2026-11-21 12:20:00 UTC to 2026-11-21 12:25:00 UTC: Disk busy \(score 0\.90; found late/,
   );
 });
 
@@ -129,7 +129,7 @@ Deno.test("a live anomaly event closed because the machine went offline says so"
   const ended = delivered()[1].alert;
   assert.equal(ended.closeReason, "machine offline");
   assert.equal(ended.resolvedAt, T0 + 5000);
-  assert.equal(ended.message, "Anomaly on web-1 closed: web-1 went offline (cause: net.rxBps)");
+  assert.equal(ended.message, "Anomaly on web-1 closed: web-1 went offline (cause: Network in)");
 });
 
 Deno.test("a machine offline past the grace ends its other alerts; the offline alert takes over", () => {
@@ -153,7 +153,7 @@ Deno.test("a machine offline past the grace ends its other alerts; the offline a
   assert.equal(hot.alert.resolvedAt, lastSample, "ends at the last sample seen");
   assert.equal(
     hot.alert.message,
-    "cpu.usage on web-1 is no longer known: web-1 went offline (last 99 %)",
+    "CPU on web-1 is no longer known: web-1 went offline (last 99 %)",
   );
   // The event's later updates (the detector has not closed it) fire nothing again.
   engine.observeAnomaly(web, { ...event, peakScore: 0.95 }, T0 + 5 * MIN);

@@ -32,7 +32,7 @@ Deno.test("a sustained condition fires once and recovers once", () => {
   assert.deepEqual(delivered(), ["firing", "resolved"]);
   assert.equal(notices[0].alert.firedAt, 300_000);
   assert.equal(notices[0].alert.machineName, "web-1");
-  assert.match(notices[0].alert.message, /cpu\.usage on web-1 is 97 % \(> 90 % for 5m\)/);
+  assert.match(notices[0].alert.message, /^CPU on web-1 is 97 % \(> 90 % for 5m\)$/);
   assert.equal(notices[1].alert.resolvedAt, 601_000);
 });
 
@@ -84,7 +84,7 @@ Deno.test("an offline machine fires after the delay and recovers when it returns
   assert.deepEqual(delivered(), []);
   engine.tick(31_000);
   assert.deepEqual(delivered(), ["firing"]);
-  assert.match(notices[0].alert.message, /web-1 has been offline for 30s/);
+  assert.match(notices[0].alert.message, /^web-1 has been offline for 30 s$/);
   engine.tick(60_000);
   assert.deepEqual(delivered(), ["firing"]);
   engine.observeStatus(web, true, 70_000);
@@ -104,11 +104,27 @@ Deno.test("a machine back before the delay never fires", () => {
 
 Deno.test("an anomaly event fires naming its metric and resolves when it closes", () => {
   const { engine, notices, delivered } = engineFor("rules:\n  - name: odd\n    kind: anomaly\n");
-  const event = { id: 7, start: 1000, end: null, peakScore: 0.81, reason: "disk.writeBps" };
+  const cause = {
+    metric: "disk.writeBps",
+    value: 80 * 2 ** 20,
+    normalLow: 2 ** 20,
+    normalHigh: 6 * 2 ** 20,
+  };
+  const event = {
+    id: 7,
+    start: 1000,
+    end: null,
+    peakScore: 0.81,
+    reason: "disk.writeBps",
+    causes: [cause],
+  };
   engine.observeAnomaly(web, event, 2000);
   engine.observeAnomaly(web, { ...event, peakScore: 0.9 }, 3000);
   assert.deepEqual(delivered(), ["firing"]);
-  assert.match(notices[0].alert.message, /Anomaly on web-1: disk\.writeBps/);
+  assert.match(
+    notices[0].alert.message,
+    /^Anomaly on web-1: Disk write 80(\.0)? MiB\/s \(usually 1(\.0)?–6(\.0)? MiB\/s\) \(score 0\.81\)$/,
+  );
   engine.observeAnomaly(web, { ...event, end: 9000 }, 9000);
   assert.deepEqual(delivered(), ["firing", "resolved"]);
 });

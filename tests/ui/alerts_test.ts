@@ -151,7 +151,7 @@ silences:
           (tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? ""),
         );
         assert.equal(row[0], "critical");
-        assert.match(row[3], /^cpu\.usage on .+ is [\d.]+ % \(>= 90 % for 5s\)$/);
+        assert.match(row[3], /^CPU on .+ is [\d.]+ % \(>= 90 % for 5s\)$/);
         assert.match(row[4], /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
         assert.match(await page.textContent(".counts") ?? "", /^2 firing/);
         // The link goes to the machine page.
