@@ -8,11 +8,12 @@
  */
 import { masterV8FlagsArg } from "../src/master/permissions.ts";
 import { createHash } from "node:crypto";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { COMPILE_PERMISSION_FLAGS } from "../src/cli/permissions.ts";
 import { GRIDMON_VERSION } from "../src/version.ts";
+import { EXPORT_WORKER_URL } from "../src/master/export/exporter.ts";
 
 /** Terminal colour codes (ESC [ ... m). */
 const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -32,6 +33,8 @@ export type Target = typeof TARGETS[number];
 export const DENO_VERSION = "2.9.6";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The export thread's module, relative to the repository (a Worker entry, so `--include`d). */
+export const EXPORT_WORKER_MODULE = relative(REPO_ROOT, fileURLToPath(EXPORT_WORKER_URL));
 
 /** File name of the executable for `target`: gridmon-0.1.0-x86_64-pc-windows-msvc.exe. */
 export function artifactName(version: string, target: Target): string {
@@ -46,8 +49,10 @@ export function parseTarget(text: string): Target {
 
 /**
  * Arguments of `deno` that build gridmon for `target` into `outDir` (relative to the repository).
- * - No `--include`: main.ts imports each mode with a literal specifier, which puts it in the
- *   module graph, and the UI assets are text imports (tests/compile checks both).
+ * - main.ts imports each mode with a literal specifier, which puts it in the module graph, and
+ *   the UI assets are text imports (tests/compile checks both). The one `--include` is the
+ *   export thread's module (EXPORT_WORKER_MODULE): a Worker's entry is outside
+ *   the graph.
  * - `--no-check`: `deno task check` type-checks everything once before; five more checks of
  *   the same graph would only cost time.
  * - `--exclude-unused-npm`: the lockfile also holds test-only packages (playwright-core).
@@ -59,6 +64,8 @@ export function compileArgs(target: Target, version: string, outDir = "dist"): s
     "--exclude-unused-npm",
     ...COMPILE_PERMISSION_FLAGS,
     masterV8FlagsArg(),
+    "--include",
+    EXPORT_WORKER_MODULE,
     "--target",
     target,
     "--output",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what gridmon's development and tests need on a fresh Debian/Ubuntu machine:
-# Deno (pinned, from npm) and, with --test, Chromium (browser tests), promtool (metrics format
-# check) and systemd-analyze (unit check); with --bench also stress-ng and node_exporter, which the
+# Deno (pinned, from npm) and, with --test, Chromium (browser tests), promtool and prometheus
+# (metrics format check, remote-write receiver), victoria-metrics and influxdb 1.x (the export
+# tests write into them) and systemd-analyze (unit check); with --bench also stress-ng and node_exporter, which the
 # benchmarks run beside gridmon.
 set -euo pipefail
 DENO_VERSION=2.9.6
@@ -20,6 +21,8 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+  command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
   if [ "${1:-}" = "--bench" ]; then
     command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
     [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)

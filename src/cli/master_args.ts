@@ -3,6 +3,8 @@ import { UsageError } from "./errors.ts";
 import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./options.ts";
 import { DEFAULT_PORT, parseDuration, parseDurationInRange, parsePort } from "./values.ts";
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from "./worker_args.ts";
+import { parseRemoteArgs, REMOTE_HELP, REMOTE_OPTIONS, type RemoteConfig } from "./remote_args.ts";
+import { RESERVED_LABELS } from "../master/export/series_groups.ts";
 
 /** Shortest access token accepted: 16 characters resist guessing at the login rate limit. */
 export const MIN_UI_TOKEN_LENGTH = 16;
@@ -36,6 +38,8 @@ export interface MasterConfig {
   onDamagedDb: DamagedDbPolicy;
   /** Names the Host header may carry besides the machine's own names and addresses. */
   allowedHosts: string[];
+  /** Remote write and InfluxDB export (no remotes: no export). */
+  remote: RemoteConfig;
   help: boolean;
 }
 
@@ -52,6 +56,7 @@ export const MASTER_OPTIONS: OptionSpecs = {
   alerts: { type: "string", env: true },
   "allowed-host": { type: "string", env: true, multiple: true },
   "on-damaged-db": { type: "string", env: true },
+  ...REMOTE_OPTIONS,
 };
 
 export const DEFAULT_RETENTION = "raw=48h,minute=30d,hour=400d";
@@ -78,6 +83,7 @@ Options:
                      set-aside: rename it to gridmon.db.damaged-<time> and start a new one
   --allowed-host H   another name browsers reach this master by (a DNS name, a proxy); repeatable.
                      Its hostname, addresses and localhost are always allowed
+${REMOTE_HELP}
   -h, --help         show this help
 
 Every flag can also be set with an environment variable: GRIDMON_PORT, GRIDMON_TOKEN, GRIDMON_DATA, ...
@@ -160,6 +166,7 @@ export function parseMasterArgs(
     alertsFile: stringOption(values, "alerts"),
     allowedHosts: allowedHosts(values["allowed-host"]),
     onDamagedDb: damagedDbPolicy(stringOption(values, "on-damaged-db", "refuse")),
+    remote: parseRemoteArgs(values, RESERVED_LABELS),
     help: booleanOption(values, "help"),
   };
 }

@@ -13,6 +13,7 @@
  */
 import { processEnv } from "./env.ts";
 import { parseMasterArgs } from "./master_args.ts";
+import { exportFiles } from "./remote_args.ts";
 import { parseWorkerArgs } from "./worker_args.ts";
 import { masterPermissionFlags } from "../master/permissions.ts";
 import { masterHostPort, workerPermissionFlags } from "../worker/permissions.ts";
@@ -75,6 +76,7 @@ function masterKinds(argv: string[], os: string, env: Env): readonly PermissionK
         localWorker: config.localWorker,
         os,
         alertsFile: config.alertsFile,
+        exportFiles: exportFiles(config.remote),
       }),
     );
   } catch {

@@ -21,6 +21,7 @@ import { BadRequestError } from "./query_params.ts";
 import { checkHost, createHostCheck, limitBody, sameOriginWrites } from "./request_guards.ts";
 import { securityHeaders } from "./security_headers.ts";
 import type { Store } from "./store/store_types.ts";
+import type { ExportStats } from "./export/exporter.ts";
 import { SESSION_COOKIE, SESSION_MAX_AGE_S, type UiAuth } from "./ui_auth.ts";
 import { acceptWorkerConnection } from "./worker_connection.ts";
 
@@ -57,6 +58,8 @@ export interface AppDeps {
   /** The listen address, and extra names the Host header may carry (see request_guards.ts). */
   bind: string;
   allowedHosts?: readonly string[];
+  /** The remote export's queues and counters, for /metrics. */
+  exportStats?: () => ExportStats;
 }
 
 /** The peer's address and port, for log lines, and its address alone, for per-address limits. */
@@ -205,6 +208,7 @@ export function createApp(deps: AppDeps): Hono {
       workerConnections: hub.sessionCount,
       liveClients: live.clientCount,
       liveClientsDropped: live.droppedSlow,
+      export: deps.exportStats?.(),
     });
     return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
   });

@@ -67,6 +67,11 @@ export class CounterTotals {
     }
   }
 
+  /** The totals of one device of a family (`net`, `eth0`), once a sample carried it. */
+  device(family: string, name: string): DeviceTotals | undefined {
+    return this.#devices.get(`${family}:${name}`);
+  }
+
   /** Every device seen, with its totals (indexed like `family.metrics`; gauges stay 0). */
   devices(): IterableIterator<DeviceTotals> {
     return this.#devices.values();

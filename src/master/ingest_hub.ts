@@ -219,6 +219,7 @@ export class IngestHub {
   }
 
   #observe(detection: DetectionPort, machine: MachineRow, sample: Sample): Verdict {
+    const started = performance.now();
     try {
       return detection.observe(machine, sample);
     } catch (error) {
@@ -227,6 +228,8 @@ export class IngestHub {
         this.#opts.log(`detector failed (further failures not logged): ${String(error)}`);
       }
       return NO_VERDICT;
+    } finally {
+      this.#opts.stats.detectorSecondsTotal += (performance.now() - started) / 1000;
     }
   }
 

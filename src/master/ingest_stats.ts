@@ -12,6 +12,8 @@ export interface IngestStats {
   flushes: number;
   flushErrors: number;
   flushSecondsTotal: number;
+  /** Time spent in the anomaly detector (scoring and refitting), in seconds. */
+  detectorSecondsTotal: number;
   /** Rows waiting for the next flush. */
   queuedRows: number;
   retentionRowsDeleted: number;
@@ -29,6 +31,7 @@ export function createIngestStats(): IngestStats {
     flushes: 0,
     flushErrors: 0,
     flushSecondsTotal: 0,
+    detectorSecondsTotal: 0,
     queuedRows: 0,
     retentionRowsDeleted: 0,
   };

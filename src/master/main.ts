@@ -24,6 +24,8 @@ import { loadOrCreateToken } from "./tokens.ts";
 import { fileRevokedSessions } from "./revoked_sessions.ts";
 import { SESSION_MAX_AGE_S } from "./ui_auth.ts";
 import { registerUiRoutes } from "./ui_routes.ts";
+import { Exporter } from "./export/exporter.ts";
+import { exportSettings } from "./export/export_settings.ts";
 
 function log(line: string): void {
   console.error(`${new Date().toISOString()} gridmon master: ${line}`);
@@ -88,6 +90,9 @@ async function serve(
   alertConfig: AlertConfig,
   dataDir: string,
 ): Promise<void> {
+  const settings = config.remote.remotes.length > 0
+    ? await exportSettings(config.remote, dataDir, Deno.hostname())
+    : undefined;
   const joinToken = await loadOrCreateToken(`${dataDir}/token`, config.token);
   const uiToken = await loadOrCreateToken(
     `${dataDir}/ui-token`,
@@ -129,6 +134,9 @@ async function serve(
       log: (message) => log(`local worker: ${message}`),
     })
     : undefined;
+  // The export thread opens its queues (resuming what a previous run left) before ingest starts.
+  const exporter = settings ? await Exporter.start(settings, { log }) : undefined;
+  for (const remote of settings?.remotes ?? []) log(`exporting every sample to ${remote.display}`);
   const host = advertisedHost(config.bind);
   let port = config.port;
   let master;
@@ -150,10 +158,12 @@ async function serve(
       detection: (opened) => createDetectionService(opened, { log }),
       alerts,
       mountUi: (app, ui) => registerUiRoutes(app, ui),
+      exporter,
       joinCommand: () => workerCommand(host, port, joinToken),
       log,
     });
   } catch (error) {
+    await exporter?.close();
     alertDb.close();
     store.close();
     throw listenError(error, config.bind, config.port);

@@ -5,8 +5,10 @@
  * opens with --allow-all (see src/worker/permissions.ts), so that is the only flag that works.
  * With --no-local-worker it needs exactly: read and write in the data directory, the network
  * (it listens on a port chosen at run time), the hostname and network interfaces (for the
- * printed Dashboard address), the GRIDMON_* environment, read access to the --alerts file, and
- * LOG_TOKENS / LOG_STREAM, two debug switches the YAML parser of the rules file looks up.
+ * printed Dashboard address), the GRIDMON_* environment, read access to the --alerts file and to
+ * the export's CA and token files, and LOG_TOKENS / LOG_STREAM, two debug switches the YAML
+ * parser of the rules file looks up. The export thread (a Worker) runs with the same permissions;
+ * run from source it loads its modules from src/, which Deno checks like any file read.
  */
 import { workerNeedsAllowAll } from "../worker/permissions.ts";
 
@@ -32,6 +34,17 @@ export interface MasterPermissionOptions {
   os?: string;
   /** The --alerts rules file, when given. */
   alertsFile?: string;
+  /**
+   * Set when exporting (--remote-write, --influx-write): the files the export reads (--remote-ca,
+   * --remote-bearer-token-file, --influx-token-file).
+   */
+  exportFiles?: string[];
+}
+
+/** The source tree the export thread's modules load from (when not compiled). */
+function sourceDir(): string[] {
+  const url = new URL("../", import.meta.url);
+  return url.protocol === "file:" ? [decodeURIComponent(url.pathname).replace(/\/$/, "")] : [];
 }
 
 /** Deno permission flags for `deno run` / `deno compile` of the master. */
@@ -44,7 +57,11 @@ export function masterPermissionFlags(options: MasterPermissionOptions): string[
     : ["hostname"];
   return [
     `--allow-read=${
-      [options.dataDir, ...(options.alertsFile ? [options.alertsFile] : [])].join(",")
+      [
+        options.dataDir,
+        ...(options.alertsFile ? [options.alertsFile] : []),
+        ...(options.exportFiles ? [...sourceDir(), ...options.exportFiles] : []),
+      ].join(",")
     }`,
     `--allow-write=${options.dataDir}`,
     "--allow-net",

@@ -5,12 +5,13 @@
  * from the metric catalogue: gauges are the newest sample's values, counters (`_total`) the
  * totals the master integrates from the sample's rates (counter_totals.ts).
  */
-import { SCORE_METRIC } from "../protocol/catalogue.ts";
+import { ANOMALOUS_METRIC, SCORE_METRIC } from "../protocol/catalogue.ts";
 import { COMPILED, deviceList, deviceName, readPath } from "../protocol/metrics.ts";
 import type { CounterTotals } from "./counter_totals.ts";
 import type { Sample } from "../protocol/sample.ts";
 import type { FleetState } from "./fleet_state.ts";
 import type { IngestStats } from "./ingest_stats.ts";
+import type { ExportStats } from "./export/exporter.ts";
 
 /** Content type of the text format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -73,6 +74,8 @@ export interface MasterGauges {
   liveClients: number;
   /** Live clients closed because they did not keep up. */
   liveClientsDropped: number;
+  /** Remote write / InfluxDB export, when configured. */
+  export?: ExportStats;
 }
 
 /** Renders the whole exposition. */
@@ -124,9 +127,9 @@ export function renderMetrics(
     }
     if (state.verdict) {
       out.add(
-        "gridmon_anomalous",
+        ANOMALOUS_METRIC.prom,
         "gauge",
-        "1 when the newest sample was judged anomalous",
+        ANOMALOUS_METRIC.help,
         base,
         state.verdict.anomalous ? 1 : 0,
       );
@@ -143,6 +146,7 @@ export function renderMetrics(
     addCounters(out, base, state.counters);
   }
   addMasterMetrics(out, stats, gauges);
+  if (gauges.export) addExportMetrics(out, gauges.export);
   return out.toString();
 }
 
@@ -227,6 +231,11 @@ function addMasterMetrics(out: Exposition, stats: IngestStats, gauges: MasterGau
     stats.flushSecondsTotal,
   );
   counter(
+    "gridmon_detector_seconds_total",
+    "Time spent in the anomaly detector (scoring and refitting)",
+    stats.detectorSecondsTotal,
+  );
+  counter(
     "gridmon_retention_deleted_rows_total",
     "Rows deleted by retention",
     stats.retentionRowsDeleted,
@@ -273,4 +282,58 @@ function addMasterMetrics(out: Exposition, stats: IngestStats, gauges: MasterGau
     "Live-feed clients closed because they did not keep up",
     gauges.liveClientsDropped,
   );
+}
+
+/** Queue depth, deliveries and drops per remote (`remote` is its URL without credentials). */
+function addExportMetrics(out: Exposition, stats: ExportStats): void {
+  out.add(
+    "gridmon_export_rows_pending",
+    "gauge",
+    "Committed rows not yet taken by the export thread",
+    [],
+    stats.rowsPending,
+  );
+  out.add(
+    "gridmon_export_rows_dropped_total",
+    "counter",
+    "Committed rows dropped because the export thread fell too far behind",
+    [],
+    stats.rowsDropped,
+  );
+  for (const r of stats.remotes) {
+    const labels: Labels = [["remote", r.remote], ["kind", r.kind]];
+    const gauge = (name: string, help: string, value: number) =>
+      out.add(name, "gauge", help, labels, value);
+    gauge("gridmon_remote_queue_batches", "Batches queued on disk for the remote", r.queueBatches);
+    gauge("gridmon_remote_queue_bytes", "Bytes queued on disk for the remote", r.queueBytes);
+    gauge("gridmon_remote_queue_values", "Values queued on disk for the remote", r.queuePoints);
+    out.add(
+      "gridmon_remote_values_sent_total",
+      "counter",
+      "Values the remote accepted",
+      labels,
+      r.pointsSent,
+    );
+    for (const [reason, value] of Object.entries(r.dropped)) {
+      out.add(
+        "gridmon_remote_values_dropped_total",
+        "counter",
+        "Values dropped: queue full (oldest first), refused by the remote (4xx), or disk error",
+        [...labels, ["reason", reason]],
+        value,
+      );
+    }
+    out.add(
+      "gridmon_remote_requests_failed_total",
+      "counter",
+      "Requests that failed and will be retried (5xx, 429, network errors)",
+      labels,
+      r.requestsFailed,
+    );
+    gauge(
+      "gridmon_remote_last_success_timestamp_seconds",
+      "When the remote last accepted a request (0: never)",
+      r.lastSuccess / 1000,
+    );
+  }
 }

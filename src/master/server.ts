@@ -22,6 +22,7 @@ import { startRetentionLoop } from "./retention_loop.ts";
 import type { AnomalyEvent, Store } from "./store/store_types.ts";
 import type { RevokedSessions } from "./revoked_sessions.ts";
 import { createUiAuth } from "./ui_auth.ts";
+import type { Exporter } from "./export/exporter.ts";
 
 export interface MasterOptions {
   store: Store;
@@ -55,6 +56,8 @@ export interface MasterOptions {
   flushRows?: number;
   tickMs?: number;
   retentionEveryMs?: number;
+  /** Remote write / InfluxDB export: gets every committed row and anomaly event. */
+  exporter?: Exporter;
 }
 
 /** A running master. */
@@ -134,6 +137,21 @@ function wireAlerts(
   };
 }
 
+/** Hands committed rows and anomaly events to the exporter, if there is one. */
+function wireExport(
+  exporter: Exporter | undefined,
+  parts: { fleet: FleetState; hub: IngestHub; detection: DetectionPort },
+): () => void {
+  if (!exporter) return () => {};
+  const { fleet, hub, detection } = parts;
+  const nameOf = (id: string) => fleet.get(id)?.row.name ?? id;
+  const stops = [
+    hub.onCommitted((rows) => exporter.committed(rows, nameOf)),
+    detection.onEvent((event) => exporter.anomaly(event, nameOf(event.machineId))),
+  ];
+  return () => stops.forEach((stop) => stop());
+}
+
 /** Starts the master; resolves once it listens. */
 export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const { store } = options;
@@ -159,6 +177,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   });
   const live = new LiveFeed({ fleet, publicUi: options.publicUi, now, tickMs: options.tickMs });
   hub.onCommitted((rows) => live.committed(rows));
+  const stopExport = wireExport(options.exporter, { fleet, hub, detection });
   const stopEvents = detection.onEvent((event: AnomalyEvent) => {
     if (event.end === null) openEvents.set(event.id, event.machineId);
     else openEvents.delete(event.id);
@@ -185,6 +204,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     live,
     auth,
     stats,
+    exportStats: options.exporter ? () => options.exporter!.stats() : undefined,
     joinToken: options.joinToken,
     log,
     now,
@@ -228,6 +248,8 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
       stopEvents();
       stopOffline();
       stopAlerts();
+      stopExport();
+      await options.exporter?.close();
       detection.close();
       let timeout: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -250,6 +272,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     } catch (error) {
       stopTimers();
       live.close(CLOSE.goingAway, "master did not start");
+      stopExport();
       stopEvents();
       stopOffline();
       stopAlerts();

@@ -458,6 +458,12 @@ export const SCORE_METRIC: MetricEntry = {
   plot: { chart: "score", series: "score", width: 2 },
 };
 
+/** The detector's judgement of each sample as a metric: 1 anomalous, 0 not. */
+export const ANOMALOUS_METRIC = {
+  prom: "gridmon_anomalous",
+  help: "1 when the newest sample was judged anomalous",
+} as const;
+
 /**
  * Detector features that are not one metric: their name (as in anomaly causes), label and
  * unit. A feature named `FAMILY.FIELD` of a per-device family (`net.rxBps`) is that metric

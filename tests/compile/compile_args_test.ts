@@ -4,6 +4,7 @@ import {
   artifactName,
   compileArgs,
   explainFailure,
+  EXPORT_WORKER_MODULE,
   parseTarget,
   sha256Sums,
   TARGETS,
@@ -23,9 +24,17 @@ Deno.test("compileArgs() builds main.ts for each target with the compile permiss
     assert.deepEqual(permissionFlags, [...COMPILE_PERMISSION_FLAGS]);
     assert.ok(args.includes("--no-check"));
     assert.ok(args.includes("--exclude-unused-npm"));
-    assert.ok(!args.includes("--include"), "modes and UI assets are in the module graph");
+    // Modes and UI assets are in the module graph; only the export thread's entry is not.
+    assert.deepEqual(args.filter((_, i) => args[i - 1] === "--include"), [EXPORT_WORKER_MODULE]);
+    assert.equal(args.filter((a) => a === "--include").length, 1);
     assert.ok(args.includes(masterV8FlagsArg()), "the master's memory cap is baked in");
   }
+});
+
+Deno.test("the export thread's module that compileArgs() includes exists", async () => {
+  assert.equal(EXPORT_WORKER_MODULE, "src/master/export/export_worker.ts");
+  const root = new URL("../../", import.meta.url);
+  assert.ok((await Deno.stat(new URL(EXPORT_WORKER_MODULE, root))).isFile);
 });
 
 Deno.test("compileArgs() writes into the given output directory", () => {

@@ -1,0 +1,189 @@
+/**
+ * Real time-series databases for the export tests and bench, each started on a free port in a
+ * temp dir: Debian's victoria-metrics, prometheus (with the remote-write receiver) and influxd
+ * (1.x). `stop()` ends one gracefully (SIGTERM: it finishes in-flight requests and flushes);
+ * `start()` runs it again on the same port and data, as after an outage.
+ */
+
+export interface DbServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Where the remote-write (or line-protocol) requests go. */
+  writeUrl: string;
+  pid(): number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops it and deletes its data. */
+  close(): Promise<void>;
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function waitReady(url: string, child: Deno.ChildProcess, log: () => string) {
+  const until = Date.now() + 60_000;
+  let exited = false;
+  child.status.then(() => (exited = true));
+  while (Date.now() < until && !exited) {
+    try {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`database at ${url} did not start:\n${log()}`);
+}
+
+interface ServerSpec {
+  command: string;
+  args: (port: number, dir: string) => string[];
+  readyPath: string;
+  writePath: string;
+  prepare?: (port: number, dir: string) => Promise<void>;
+}
+
+async function serve(spec: ServerSpec): Promise<DbServer> {
+  const dir = await Deno.makeTempDir({ prefix: `gridmon-${spec.command}-` });
+  const port = freePort();
+  await spec.prepare?.(port, dir);
+  const url = `http://127.0.0.1:${port}`;
+  let child: Deno.ChildProcess | undefined;
+  let output = "";
+  const server: DbServer = {
+    url,
+    writeUrl: `${url}${spec.writePath}`,
+    pid: () => child?.pid ?? 0,
+    async start() {
+      output = "";
+      child = new Deno.Command(spec.command, {
+        args: spec.args(port, dir),
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+      }).spawn();
+      const decoder = new TextDecoder();
+      const keep = async (stream: ReadableStream<Uint8Array>) => {
+        for await (const chunk of stream) output = (output + decoder.decode(chunk)).slice(-20_000);
+      };
+      keep(child.stdout);
+      keep(child.stderr);
+      await waitReady(`${url}${spec.readyPath}`, child, () => output);
+    },
+    async stop() {
+      if (!child) return;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+      child = undefined;
+    },
+    async close() {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  await server.start();
+  return server;
+}
+
+/** VictoriaMetrics single node; queries see data at once (no latency offset). */
+export function startVictoriaMetrics(): Promise<DbServer> {
+  return serve({
+    command: "victoria-metrics",
+    args: (port, dir) => [
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-storageDataPath=${dir}`,
+      "-retentionPeriod=100y",
+      "-search.latencyOffset=0s",
+      "-search.disableCache",
+      "-loggerLevel=ERROR",
+    ],
+    readyPath: "/health",
+    writePath: "/api/v1/write",
+  });
+}
+
+/** Prometheus as a remote-write receiver (nothing to scrape). */
+export function startPrometheus(): Promise<DbServer> {
+  return serve({
+    command: "prometheus",
+    prepare: (_port, dir) => Deno.writeTextFile(`${dir}/prometheus.yml`, "scrape_configs: []\n"),
+    args: (port, dir) => [
+      `--config.file=${dir}/prometheus.yml`,
+      `--storage.tsdb.path=${dir}/data`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--web.enable-remote-write-receiver",
+      "--log.level=error",
+    ],
+    readyPath: "/-/ready",
+    writePath: "/api/v1/write",
+  });
+}
+
+/** InfluxDB 1.x with HTTP on a free port and its RPC port on another. */
+export function startInfluxDb(): Promise<DbServer> {
+  return serve({
+    command: "influxd",
+    prepare: (port, dir) =>
+      Deno.writeTextFile(
+        `${dir}/influxdb.conf`,
+        [
+          `reporting-disabled = true`,
+          `bind-address = "127.0.0.1:${freePort()}"`,
+          `[meta]`,
+          `  dir = "${dir}/meta"`,
+          `[data]`,
+          `  dir = "${dir}/data"`,
+          `  wal-dir = "${dir}/wal"`,
+          `  query-log-enabled = false`,
+          `[http]`,
+          `  bind-address = "127.0.0.1:${port}"`,
+          `  log-enabled = false`,
+          `[monitor]`,
+          `  store-enabled = false`,
+          "",
+        ].join("\n"),
+      ),
+    args: (_port, dir) => ["-config", `${dir}/influxdb.conf`],
+    readyPath: "/ping",
+    writePath: "/write",
+  });
+}
+
+/** Runs an instant PromQL query (VictoriaMetrics or Prometheus) and returns its vector. */
+export async function promQuery(
+  baseUrl: string,
+  query: string,
+  time?: number,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const params = new URLSearchParams({ query });
+  if (time !== undefined) params.set("time", String(time / 1000));
+  const response = await fetch(`${baseUrl}/api/v1/query?${params}`);
+  const body = await response.json();
+  if (!response.ok || body.status !== "success") {
+    throw new Error(`query ${query} failed: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.data.result;
+}
+
+/** Runs an InfluxQL query against InfluxDB 1.x and returns the first statement's series. */
+export async function influxQuery(
+  baseUrl: string,
+  db: string,
+  q: string,
+): Promise<
+  { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]
+> {
+  const response = await fetch(`${baseUrl}/query?${new URLSearchParams({ db, q })}`);
+  const body = await response.json();
+  if (!response.ok || body.results?.[0]?.error) {
+    throw new Error(`influx query ${q} failed: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.results[0].series ?? [];
+}
