@@ -20,8 +20,9 @@ export const TOKEN = "export-test-token";
  */
 export async function startExportingMaster(
   args: string[],
+  dataDir?: string,
 ): Promise<MasterProcess & { cleanup(): Promise<void> }> {
-  const dataDir = await Deno.makeTempDir({ prefix: "gridmon-export-" });
+  dataDir ??= await Deno.makeTempDir({ prefix: "gridmon-export-" });
   const flags = ["--public-ui", ...args];
   const config = parseMasterArgs(flags, {});
   const { child, ready: port, output, done } = await startMasterProcess({
@@ -57,7 +58,7 @@ export async function startExportingMaster(
     stop,
     async cleanup() {
       await stop();
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      await Deno.remove(dataDir!, { recursive: true }).catch(() => {});
     },
   };
 }
