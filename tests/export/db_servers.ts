@@ -109,11 +109,20 @@ export function startVictoriaMetrics(): Promise<DbServer> {
   });
 }
 
-/** Prometheus as a remote-write receiver (nothing to scrape). */
-export function startPrometheus(): Promise<DbServer> {
+/** Prometheus as a remote-write receiver; with `scrape`, it also scrapes HOST:PORT's /metrics every second. */
+export function startPrometheus(scrape?: string): Promise<DbServer> {
+  const config = scrape
+    ? [
+      "global: {scrape_interval: 1s, scrape_timeout: 1s}",
+      "scrape_configs:",
+      "  - job_name: gridmon",
+      `    static_configs: [{targets: ["${scrape}"]}]`,
+      "",
+    ].join("\n")
+    : "scrape_configs: []\n";
   return serve({
     command: "prometheus",
-    prepare: (_port, dir) => Deno.writeTextFile(`${dir}/prometheus.yml`, "scrape_configs: []\n"),
+    prepare: (_port, dir) => Deno.writeTextFile(`${dir}/prometheus.yml`, config),
     args: (port, dir) => [
       `--config.file=${dir}/prometheus.yml`,
       `--storage.tsdb.path=${dir}/data`,
@@ -186,4 +195,41 @@ export async function influxQuery(
     throw new Error(`influx query ${q} failed: ${response.status} ${JSON.stringify(body)}`);
   }
   return body.results[0].series ?? [];
+}
+
+/** Runs a PromQL range query over [from, to] and returns its matrix. */
+export async function promRange(
+  baseUrl: string,
+  query: string,
+  from: number,
+  to: number,
+  stepS = 15,
+): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+  const params = new URLSearchParams({
+    query,
+    start: String(from / 1000),
+    end: String(to / 1000),
+    step: String(stepS),
+  });
+  const response = await fetch(`${baseUrl}/api/v1/query_range?${params}`);
+  const body = await response.json();
+  if (!response.ok || body.status !== "success") {
+    throw new Error(`query ${query} failed: ${response.status} ${JSON.stringify(body)}`);
+  }
+  return body.data.result;
+}
+
+/** Values of label `label` over the series `match` selects (Grafana's label_values()). */
+export async function labelValues(
+  baseUrl: string,
+  label: string,
+  match: string,
+): Promise<string[]> {
+  const params = new URLSearchParams({ "match[]": match });
+  const response = await fetch(`${baseUrl}/api/v1/label/${label}/values?${params}`);
+  const body = await response.json();
+  if (!response.ok || body.status !== "success") {
+    throw new Error(`label values ${label} of ${match} failed: ${JSON.stringify(body)}`);
+  }
+  return body.data;
 }

@@ -71,12 +71,17 @@ export interface SimulationOptions {
   live?: boolean;
   prefix?: string;
   seed?: string;
+  /** Back-fill this many seconds, then stream live for the rest of `seconds`. */
+  backfillSeconds?: number;
+  /** `--faults` spec. */
+  faults?: string;
 }
 
 /** Streams a simulated fleet to the master; resolves with the samples acknowledged. */
 export async function simulate(master: MasterProcess, options: SimulationOptions) {
   const now = Date.now();
-  const start = options.live ? now : now - options.seconds * 1000;
+  const back = options.backfillSeconds ?? (options.live ? 0 : options.seconds);
+  const start = now - back * 1000;
   const config = parseSimulateArgs(
     [
       "--master",
@@ -91,6 +96,7 @@ export async function simulate(master: MasterProcess, options: SimulationOptions
       `${options.seconds}s`,
       "--speed",
       options.live ? "1" : "max",
+      ...(options.faults ? ["--faults", options.faults] : []),
       "--seed",
       options.seed ?? "export",
       "--name-prefix",
