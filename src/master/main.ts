@@ -104,6 +104,9 @@ async function serve(
       "--ui-token: must differ from the join token (workers must not see the UI)",
     );
   }
+  // The export thread opens its queues (resuming what a previous run left) before ingest starts.
+  const exporter = settings ? await Exporter.start(settings, { log }) : undefined;
+  for (const remote of settings?.remotes ?? []) log(`exporting every sample to ${remote.display}`);
   const dbPath = `${dataDir}/gridmon.db`;
   const checked = checkDatabaseFile(dbPath, config.onDamagedDb);
   if (checked.setAsideTo) {
@@ -134,9 +137,6 @@ async function serve(
       log: (message) => log(`local worker: ${message}`),
     })
     : undefined;
-  // The export thread opens its queues (resuming what a previous run left) before ingest starts.
-  const exporter = settings ? await Exporter.start(settings, { log }) : undefined;
-  for (const remote of settings?.remotes ?? []) log(`exporting every sample to ${remote.display}`);
   const host = advertisedHost(config.bind);
   let port = config.port;
   let master;
