@@ -14,6 +14,7 @@ import { masterV8FlagsArg } from "../src/master/permissions.ts";
 import { startFleet } from "../src/simulate/fleet.ts";
 import { createMachineModel } from "../src/simulate/machine_model.ts";
 import { spawnMaster } from "../tests/simulate/master_process.ts";
+import { cpuSecondsOf, memoryOf } from "./process_stats.ts";
 
 const TOKEN = "bench-ingest-token";
 const INGEST_SECONDS = Number(Deno.env.get("GRIDMON_BENCH_INGEST_SECONDS") ?? 20);
@@ -43,21 +44,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function models(n: number, seed: string) {
   return Array.from({ length: n }, (_, i) => createMachineModel(seed, i));
-}
-
-/** Resident set and its high-water mark of a process, in bytes, from /proc. */
-async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = (field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-  return { rss: kb("VmRSS") * 1024, hwm: kb("VmHWM") * 1024 };
-}
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 /** Flushes and seconds spent flushing, from the master's /metrics. */

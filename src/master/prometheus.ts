@@ -314,6 +314,13 @@ function addExportMetrics(out: Exposition, stats: ExportStats): void {
       labels,
       r.pointsSent,
     );
+    out.add(
+      "gridmon_remote_bytes_sent_total",
+      "counter",
+      "Request body bytes the remote accepted (compressed, as on the wire)",
+      labels,
+      r.bytesSent,
+    );
     for (const [reason, value] of Object.entries(r.dropped)) {
       out.add(
         "gridmon_remote_values_dropped_total",

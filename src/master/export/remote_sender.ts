@@ -28,6 +28,8 @@ export interface RemoteStats {
   queueBytes: number;
   queuePoints: number;
   pointsSent: number;
+  /** Request body bytes the remote accepted (compressed, as on the wire). */
+  bytesSent: number;
   /** Points dropped: the queue was full, the database refused them (4xx), or the disk failed. */
   dropped: { queue_full: number; rejected: number; disk_error: number };
   requestsFailed: number;
@@ -58,6 +60,7 @@ export class RemoteSender {
   #running: Promise<void> | null = null;
   #outageSince = 0;
   pointsSent = 0;
+  bytesSent = 0;
   droppedRejected = 0;
   droppedDiskError = 0;
   requestsFailed = 0;
@@ -103,6 +106,7 @@ export class RemoteSender {
       queueBytes: this.queue.bytes,
       queuePoints: this.queue.points,
       pointsSent: this.pointsSent,
+      bytesSent: this.bytesSent,
       dropped: {
         queue_full: this.queue.droppedPoints,
         rejected: this.droppedRejected,
@@ -155,6 +159,7 @@ export class RemoteSender {
   async #delivered(batch: QueuedBatch): Promise<void> {
     await this.queue.remove(batch);
     this.pointsSent += batch.points;
+    this.bytesSent += batch.bytes;
     this.lastSuccess = Date.now();
     if (this.#outageSince) {
       const seconds = Math.round((Date.now() - this.#outageSince) / 1000);
