@@ -2,7 +2,8 @@
 # Installs what gridmon's development and tests need on a fresh Debian/Ubuntu machine:
 # Deno (pinned, from npm) and, with --test, Chromium (browser tests), promtool and prometheus
 # (metrics format check, remote-write receiver), victoria-metrics and influxdb 1.x (the export
-# tests write into them) and systemd-analyze (unit check); with --bench also stress-ng and node_exporter, which the
+# tests write into them), systemd-analyze (unit check), python3-aiosmtpd and openssl (a real SMTP
+# server for the e-mail tests); with --bench also stress-ng and node_exporter, which the
 # benchmarks run beside gridmon.
 set -euo pipefail
 DENO_VERSION=2.9.6
@@ -23,6 +24,9 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
   command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
   command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
+  # A real SMTP server for the e-mail notifier's tests, and openssl for its certificate.
+  /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   if [ "${1:-}" = "--bench" ]; then
     command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
     [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)

@@ -3,6 +3,7 @@
  * `send` never blocks: ingest and evaluation never wait on a slow or dead receiver.
  */
 import type { AlertNotice } from "./engine.ts";
+import { createEmailSender, type SendResult } from "./email.ts";
 import { formatRequest } from "./formats.ts";
 import type { NotifierConfig } from "./rules.ts";
 
@@ -23,6 +24,8 @@ export interface DeliveryAttempt {
 
 export interface DispatcherOptions {
   notifiers: NotifierConfig[];
+  /** The dashboard's address, for links in e-mails. */
+  dashboardUrl?: () => string;
   fetch?: typeof fetch;
   maxAttempts?: number;
   baseDelayMs?: number;
@@ -55,9 +58,11 @@ export function describeFailure(error: unknown, url: string): string {
 export class Dispatcher {
   readonly #notifiers: Map<string, NotifierConfig>;
   readonly #options:
-    & Required<Omit<DispatcherOptions, "notifiers" | "onAttempt">>
+    & Required<Omit<DispatcherOptions, "notifiers" | "onAttempt" | "dashboardUrl">>
     & Pick<DispatcherOptions, "onAttempt">;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #senders = new Map<string, (notice: AlertNotice) => Promise<SendResult>>();
+  readonly #closers: (() => void)[] = [];
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #closed = false;
 
@@ -73,6 +78,18 @@ export class Dispatcher {
       onAttempt: options.onAttempt,
       now: options.now ?? Date.now,
     };
+    for (const notifier of options.notifiers) {
+      if (notifier.type === "email") {
+        const email = createEmailSender(notifier, {
+          dashboardUrl: options.dashboardUrl ?? (() => "http://localhost:7863"),
+          timeoutMs: this.#options.timeoutMs,
+        });
+        this.#senders.set(notifier.name, email.send);
+        this.#closers.push(email.close);
+      } else {
+        this.#senders.set(notifier.name, (notice) => this.#post(formatRequest(notifier, notice)));
+      }
+    }
   }
 
   /** Number of deliveries not yet finished. */
@@ -106,15 +123,16 @@ export class Dispatcher {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    for (const close of this.#closers) close();
   }
 
   async #deliver(notifier: NotifierConfig, notice: AlertNotice): Promise<void> {
-    const request = formatRequest(notifier, notice);
+    const send = this.#senders.get(notifier.name)!;
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
     for (let attempt = 1; attempt <= maxAttempts && !this.#closed; attempt++) {
-      const { status, error } = await this.#post(request);
+      const { status, error, permanent } = await send(notice);
       const ok = error === null;
-      const final = ok || attempt === maxAttempts;
+      const final = ok || permanent || attempt === maxAttempts;
       this.#report(notifier, notice, attempt, final, status, error);
       if (ok) return;
       if (final) return;
@@ -124,9 +142,7 @@ export class Dispatcher {
     }
   }
 
-  async #post(
-    request: ReturnType<typeof formatRequest>,
-  ): Promise<{ status: number | null; error: string | null }> {
+  async #post(request: ReturnType<typeof formatRequest>): Promise<SendResult> {
     try {
       const response = await this.#options.fetch(request.url, {
         method: "POST",
@@ -137,14 +153,15 @@ export class Dispatcher {
       });
       await response.body?.cancel();
       if (response.status >= 200 && response.status < 300) {
-        return { status: response.status, error: null };
+        return { status: response.status, error: null, permanent: false };
       }
       return {
         status: response.status,
         error: `HTTP ${response.status} ${response.statusText}`.trim(),
+        permanent: false,
       };
     } catch (error) {
-      return { status: null, error: describeFailure(error, request.url) };
+      return { status: null, error: describeFailure(error, request.url), permanent: false };
     }
   }
 

@@ -2,7 +2,7 @@
  * Each notifier's own message format. Pure: an alert notice in, an HTTP request description out.
  */
 import type { AlertNotice } from "./engine.ts";
-import type { NotifierConfig } from "./rules.ts";
+import type { HttpNotifierConfig } from "./rules.ts";
 
 export interface OutgoingRequest {
   url: string;
@@ -62,7 +62,7 @@ export function webhookPayload(notice: AlertNotice) {
 }
 
 /** Builds the request for one notifier. */
-export function formatRequest(notifier: NotifierConfig, notice: AlertNotice): OutgoingRequest {
+export function formatRequest(notifier: HttpNotifierConfig, notice: AlertNotice): OutgoingRequest {
   const json = { "content-type": "application/json" };
   switch (notifier.type) {
     case "webhook":

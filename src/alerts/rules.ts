@@ -6,21 +6,25 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { DEVICE_METRICS, parseDeviceKey, SCALAR_METRICS } from "../protocol/metrics.ts";
 import { parseDuration } from "../cli/values.ts";
+import { type EmailNotifierConfig, emailNotifierConfig, EmailNotifierSchema } from "./email.ts";
 
 export type AlertKind = "threshold" | "offline" | "anomaly";
 export type Comparison = ">" | ">=" | "<" | "<=";
 export type Severity = "info" | "warning" | "critical";
-export type NotifierType = "webhook" | "slack" | "discord" | "ntfy";
+export type NotifierType = "webhook" | "slack" | "discord" | "ntfy" | "email";
 
-export interface NotifierConfig {
+/** A notifier that receives an HTTP POST. */
+export interface HttpNotifierConfig {
   name: string;
-  type: NotifierType;
+  type: Exclude<NotifierType, "email">;
   url: string;
   /** Extra HTTP headers (webhook only), e.g. Authorization. */
   headers: Record<string, string>;
   /** ntfy topic (when not part of the URL). */
   topic?: string;
 }
+
+export type NotifierConfig = HttpNotifierConfig | EmailNotifierConfig;
 
 export interface AlertRule {
   name: string;
@@ -90,12 +94,14 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 const glob = z.string().min(1).max(256);
 
-const NotifierSchema = z.strictObject({
+const HttpNotifierSchema = z.strictObject({
   type: z.enum(["webhook", "slack", "discord", "ntfy"]),
   url: z.url({ protocol: /^https?$/ }),
   headers: z.record(z.string(), z.string()).optional(),
   topic: z.string().regex(/^[\w-]{1,64}$/).optional(),
 });
+
+const NotifierSchema = z.discriminatedUnion("type", [HttpNotifierSchema, EmailNotifierSchema]);
 
 const RuleSchema = z.strictObject({
   name: z.string().regex(/^[\w.-]{1,64}$/, "use letters, digits, '.', '_' or '-' (at most 64)"),
@@ -142,8 +148,15 @@ export function isKnownMetric(key: string): boolean {
   return DEVICE_METRICS[device.family]?.some((m) => m.key === device.field) ?? false;
 }
 
-/** Parses and validates a whole rules file. Throws AlertConfigError naming line and field. */
-export function parseAlertConfig(text: string, file = "alerts"): AlertConfig {
+/**
+ * Parses and validates a whole rules file. Throws AlertConfigError naming line and field. `env`
+ * gives the variables a notifier names (an e-mail password_env).
+ */
+export function parseAlertConfig(
+  text: string,
+  file = "alerts",
+  env: (name: string) => string | undefined = () => undefined,
+): AlertConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -185,13 +198,16 @@ export function parseAlertConfig(text: string, file = "alerts"): AlertConfig {
   }
   const data = parsed.data!;
 
-  const notifiers: NotifierConfig[] = Object.entries(data.notifiers ?? {}).map(([name, n]) => ({
-    name,
-    type: n.type,
-    url: n.url,
-    headers: n.headers ?? {},
-    topic: n.topic,
-  }));
+  const notifiers: NotifierConfig[] = Object.entries(data.notifiers ?? {}).map(([name, n]) =>
+    n.type === "email"
+      ? emailNotifierConfig(
+        name,
+        n,
+        env,
+        (field, detail) => fail(["notifiers", name, field], detail),
+      )
+      : { name, type: n.type, url: n.url, headers: n.headers ?? {}, topic: n.topic }
+  );
   const notifierNames = new Set(notifiers.map((n) => n.name));
 
   const seen = new Set<string>();
@@ -276,7 +292,7 @@ export async function loadAlertConfig(path: string): Promise<AlertConfig> {
   } catch (error) {
     throw new AlertConfigError(path, 0, "", `cannot read the file: ${(error as Error).message}`);
   }
-  return parseAlertConfig(text, path);
+  return parseAlertConfig(text, path, (name) => Deno.env.get(name));
 }
 
 function parseTime(value: string | Date, onError: () => never): number {

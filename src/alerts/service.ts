@@ -26,6 +26,8 @@ export interface AlertServiceOptions {
   /** Passed to the dispatcher (tests shorten the retry delays). */
   delivery?: Omit<DispatcherOptions, "notifiers" | "onAttempt" | "now">;
   tickMs?: number;
+  /** The dashboard's address, for links in notifications. */
+  dashboardUrl?: () => string;
   /** Each machine's last sample time before this start: where alerts the restart ended end. */
   lastSeen?: (machineId: string) => number | undefined;
 }
@@ -58,6 +60,7 @@ export class AlertService {
     this.#history.resolveOrphans(new Set(this.config.rules.map((r) => r.name)), this.#now());
     this.#dispatcher = new Dispatcher({
       notifiers: this.config.notifiers,
+      dashboardUrl: options.dashboardUrl,
       ...options.delivery,
       now: this.#now,
       onAttempt: (attempt) => {

@@ -121,12 +121,15 @@ async function serve(
   // Alerts keep their history in the same database, through a connection of their own.
   const alertDb = new DatabaseSync(dbPath);
   alertDb.exec("PRAGMA busy_timeout = 5000");
+  const host = advertisedHost(config.bind);
+  let port = config.port;
   const alerts = new AlertService({
     config: alertConfig,
     source: config.alertsFile ? "file" : "built-in",
     db: alertDb,
     log,
     lastSeen: (machineId) => store.getMachine(machineId)?.lastSeen,
+    dashboardUrl: () => `http://${host}:${port}`,
   });
   const sampler = config.localWorker
     ? createSampler({
@@ -137,8 +140,6 @@ async function serve(
       log: (message) => log(`local worker: ${message}`),
     })
     : undefined;
-  const host = advertisedHost(config.bind);
-  let port = config.port;
   let master;
   try {
     master = await startMaster({

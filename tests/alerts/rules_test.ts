@@ -58,7 +58,8 @@ Deno.test("parseAlertConfig() reads notifiers, rules and silences with defaults"
     "hook",
     "webhook",
   ]]);
-  assert.equal(config.notifiers[1].headers.Authorization, "Bearer abc");
+  const hook = config.notifiers[1];
+  assert.equal(hook.type === "webhook" && hook.headers.Authorization, "Bearer abc");
   const [cpu, disk, down, odd] = config.rules;
   assert.equal(cpu.forMs, 300_000);
   assert.equal(cpu.repeatMs, 3_600_000);

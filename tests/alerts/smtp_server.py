@@ -8,6 +8,8 @@ required when --user is given; TLS (STARTTLS or implicit) is then required befor
 """
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import os
 import signal
@@ -28,10 +30,18 @@ class Saver:
         base = os.path.join(self.out, str(self.count))
         with open(base + ".eml.tmp", "wb") as f:
             f.write(envelope.original_content or envelope.content)
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
         with open(base + ".json", "w") as f:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
                        "tls": session.ssl is not None or args.security == "tls",
-                       "authenticated": bool(getattr(session, "authenticated", False))}, f)
+                       "authenticated": bool(getattr(session, "authenticated", False)),
+                       "subject": str(message["subject"]),
+                       "headerTo": str(message["to"]),
+                       "text": text.get_content() if text else None,
+                       "html": html.get_content() if html else None}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         return "250 Message accepted for delivery"
 

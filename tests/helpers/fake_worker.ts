@@ -1,0 +1,81 @@
+import { PROTOCOL_VERSION } from "../../src/protocol/version.ts";
+
+/** A minimal worker speaking the real protocol, for hostnames the simulator would not choose. */
+export async function startFakeWorker(
+  master: { port: number; joinToken: string },
+  /** `cpu`: the CPU usage every sample reports (default: 20-26 %). */
+  opts: { machineId: string; hostname: string; samples?: number; cpu?: number },
+): Promise<{ stop: () => void }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${master.port}/ws/worker`);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error("fake worker could not connect"));
+  });
+  const welcome = new Promise<void>((resolve) => {
+    ws.onmessage = (e) => {
+      if (JSON.parse(String(e.data)).type === "welcome") resolve();
+    };
+  });
+  ws.send(JSON.stringify({
+    type: "hello",
+    v: PROTOCOL_VERSION,
+    token: master.joinToken,
+    machineId: opts.machineId,
+    hostname: opts.hostname,
+    os: "linux",
+    osName: opts.hostname,
+    arch: "x86_64",
+    cores: 2,
+    memTotal: 4 * 2 ** 30,
+    agentVersion: opts.hostname,
+    intervalMs: 1000,
+  }));
+  await welcome;
+  let seq = 0;
+  const sample = () => ({
+    ts: Date.now(),
+    seq: seq++,
+    machineId: opts.machineId,
+    hostname: opts.hostname,
+    cpu: { usage: opts.cpu ?? 20 + (seq % 7), user: 15, system: 5, cores: [20, 25] },
+    mem: {
+      total: 4 * 2 ** 30,
+      used: 2 ** 30,
+      available: 3 * 2 ** 30,
+      usedPct: 25,
+      swapTotal: 0,
+      swapUsed: 0,
+    },
+    disks: [{
+      name: opts.hostname,
+      readBps: 1000,
+      writeBps: 2000,
+      readIops: 1,
+      writeIops: 2,
+      utilPct: 1,
+    }],
+    net: [{
+      iface: opts.hostname,
+      rxBps: 1000,
+      txBps: 1000,
+      rxPps: 1,
+      txPps: 1,
+      rxErrors: 0,
+      txErrors: 0,
+    }],
+    uptime: 1000 + seq,
+  });
+  const send = () => {
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "samples", v: PROTOCOL_VERSION, samples: [sample()] }));
+    }
+  };
+  send();
+  const timer = setInterval(send, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      ws.close();
+    },
+  };
+}
