@@ -10,6 +10,8 @@ export interface WorkerConfig {
   intervalMs: number;
   /** Display name; the master uses the hostname when absent. */
   name?: string;
+  /** Machine id to report instead of /etc/machine-id (cloned VMs and containers share that). */
+  machineId?: string;
   spoolDir: string;
   spoolMaxBytes: number;
   print: boolean;
@@ -28,6 +30,7 @@ export const WORKER_OPTIONS: OptionSpecs = {
   token: { type: "string", env: true },
   interval: { type: "string", env: true },
   name: { type: "string", env: true },
+  "machine-id": { type: "string", env: true },
   spool: { type: "string", env: true },
   "spool-max": { type: "string", env: true },
   print: { type: "boolean" },
@@ -56,6 +59,8 @@ Options:
   --token T          the master's join token (printed by \`gridmon master\`)
   --interval D       sampling interval, 250ms to 1h (default 1s)
   --name N           display name on the master (default: the hostname)
+  --machine-id ID    this machine's id on the master (default: /etc/machine-id); give each clone
+                     of a VM image or container its own, e.g. the output of uuidgen
   --spool DIR        where unacknowledged samples are kept across restarts (default ./gridmon-spool)
   --spool-max SIZE   on-disk spool cap; the oldest samples go first when full (default 64MiB)
   --print            print one JSON sample per line to stdout and connect to nothing
@@ -72,6 +77,20 @@ GRIDMON_INTERVAL, ... Flags win over the environment.
 
 /** Flags about the connection to a master, which --print never makes. */
 const PRINT_IGNORES = ["master", "token", "spool-max", "name"];
+
+const MACHINE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function machineIdOption(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!MACHINE_ID_RE.test(text)) {
+    throw new UsageError(
+      `--machine-id: "${
+        text.slice(0, 40)
+      }" must be 1 to 128 letters, digits, '.', '_', ':' or '-' (e.g. a UUID)`,
+    );
+  }
+  return text;
+}
 
 function regexOption(text: string | undefined, flag: string): RegExp | undefined {
   if (text === undefined) return undefined;
@@ -118,6 +137,7 @@ export function parseWorkerArgs(
       MAX_INTERVAL_MS,
     ),
     name: stringOption(values, "name"),
+    machineId: machineIdOption(stringOption(values, "machine-id")),
     spoolDir: stringOption(values, "spool", "./gridmon-spool"),
     spoolMaxBytes: parseSize(stringOption(values, "spool-max", "64MiB"), "spool-max"),
     print,

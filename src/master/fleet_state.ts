@@ -19,10 +19,21 @@ export interface MachineState {
   lastActivity: number;
   /** Firing alerts (or, when the master runs without alerts, open anomaly events). */
   alerts: number;
+  /** The newest refused connection from another host using this machine's id (a clone). */
+  clash: MachineClash | null;
   /** Bumped on every change (lets readers cache what they derive from the state). */
   revision: number;
   /** Totals of the counter metrics since this master first saw the machine (for /metrics). */
   counters: CounterTotals;
+}
+
+/** Another host tried to report as this machine while it was connected. */
+export interface MachineClash {
+  hostname: string;
+  peer: string;
+  /** Refused attempts so far, and the newest one's time. */
+  attempts: number;
+  lastAt: number;
 }
 
 /** Called when a machine appears, changes name, or goes online or offline. */
@@ -69,6 +80,7 @@ export class FleetState {
       online: false,
       lastActivity: row.lastSeen,
       alerts: 0,
+      clash: null,
       revision: 0,
       counters: new CounterTotals(latest?.ts ?? null),
     });
@@ -86,6 +98,7 @@ export class FleetState {
         online: true,
         lastActivity: now,
         alerts: 0,
+        clash: null,
         revision: 0,
         counters: new CounterTotals(),
       };
@@ -145,6 +158,16 @@ export class FleetState {
         this.#notify(state);
       }
     }
+  }
+
+  /** Records a connection refused because another host holds the machine's id. */
+  recordClash(id: string, from: { hostname: string; peer: string }, now: number): MachineClash {
+    const state = this.#machines.get(id)!;
+    const same = state.clash?.hostname === from.hostname && state.clash.peer === from.peer;
+    state.clash = { ...from, attempts: same ? state.clash!.attempts + 1 : 1, lastAt: now };
+    state.revision++;
+    this.#notify(state);
+    return state.clash;
   }
 
   /** Sets the open anomaly count of a machine (notifying when it changed). */

@@ -6,13 +6,16 @@ import type { Hello } from "../protocol/messages.ts";
 import type { Sample } from "../protocol/sample.ts";
 import { checkTimestamp, DEFAULT_SKEW_LIMITS, type SkewLimits } from "./clock_skew.ts";
 import { type DetectionPort, NO_VERDICT } from "./detection_port.ts";
-import { type FleetState, offlineAfterMs } from "./fleet_state.ts";
+import { type FleetState, type MachineClash, offlineAfterMs } from "./fleet_state.ts";
 import type { IngestStats } from "./ingest_stats.ts";
 import type { IngestRow, MachineInfo, MachineRow, Store, Verdict } from "./store/store_types.ts";
 
 /** One source of samples for one machine: a worker connection or the local worker. */
 export interface IngestSession {
   readonly machineId: string;
+  /** The hostname the source said hello with, and where it connects from (clash detection). */
+  readonly hostname?: string;
+  readonly peer?: string;
   /** Tells the source that every sample with seq <= `seq` is committed. */
   ack(seq: number): void;
   /** Ends the source (a worker connection is closed with this code and reason). */
@@ -139,6 +142,16 @@ export class IngestHub {
     this.#sessions.set(info.id, session);
     this.#opts.fleet.connect(row, now);
     return row;
+  }
+
+  /** A connection from another host with a held machine id was refused (see machine_id_clash.ts). */
+  recordClash(machineId: string, from: { hostname: string; peer: string }): MachineClash {
+    return this.#opts.fleet.recordClash(machineId, from, this.#opts.now());
+  }
+
+  /** The live session holding `machineId`, if any. */
+  holderOf(machineId: string): IngestSession | undefined {
+    return this.#sessions.get(machineId);
   }
 
   /** What keeps the store from taking writes, or undefined while it works. */

@@ -1,7 +1,7 @@
 /** The JSON shape of a machine in /api/machines, /api/machines/:id and live `machine` frames. */
 import type { Sample } from "../protocol/sample.ts";
 import { NO_VERDICT } from "./detection_port.ts";
-import type { MachineState } from "./fleet_state.ts";
+import type { MachineClash, MachineState } from "./fleet_state.ts";
 import type { MachineRow, Verdict } from "./store/store_types.ts";
 
 /** A machine as docs/api.md describes it. */
@@ -10,6 +10,8 @@ export interface MachineJson extends Omit<MachineRow, "lastSeq"> {
   latest: Sample | null;
   anomaly: Verdict;
   alerts: number;
+  /** Another host using this machine's id was refused (a cloned VM or container), if lately. */
+  clash: MachineClash | null;
 }
 
 /** Builds the API shape from the in-memory state. */
@@ -33,6 +35,7 @@ export function machineJson(state: MachineState): MachineJson {
     latest: state.latest,
     anomaly: state.verdict ?? NO_VERDICT,
     alerts: state.alerts,
+    clash: state.clash,
   };
 }
 

@@ -3,6 +3,7 @@
  * frames into the hub. Independent of the WebSocket library: it gets a small socket interface.
  */
 import { LIMITS } from "../protocol/limits.ts";
+import { machineIdClash } from "./machine_id_clash.ts";
 import { CLOSE, HelloSchema } from "../protocol/messages.ts";
 import { exceedsUtf8Bytes, parseWorkerFrame, validateFrame } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
@@ -142,6 +143,8 @@ export function acceptWorkerConnection(
     clearTimeout(deadline);
     const own: IngestSession = {
       machineId: hello.frame.machineId,
+      hostname: hello.frame.hostname,
+      peer: options.address ?? peer,
       lastFrameAt: now(),
       ack(seq) {
         if (!closed) socket.send(JSON.stringify({ type: "ack", v: PROTOCOL_VERSION, seq }));
@@ -153,6 +156,12 @@ export function acceptWorkerConnection(
     const info = machineInfoFromHello(hello.frame, hub.fallbackName(hello.frame.machineId));
     const row = hub.attach(own, info);
     if (row === "duplicate") {
+      const clash = machineIdClash(hub.holderOf(info.id), own);
+      if (clash) {
+        const seen = hub.recordClash(info.id, { hostname: own.hostname!, peer: own.peer! });
+        if (seen.attempts === 1) log(clash.log);
+        return close(CLOSE.machineIdClash, clash.reason, "machine_id_clash");
+      }
       return close(
         CLOSE.duplicateMachine,
         "another connection holds this machine id",

@@ -19,6 +19,11 @@ export const CLOSE = {
   badVersion: 4006,
   /** No hello within the handshake deadline. */
   handshakeTimeout: 4007,
+  /**
+   * Another host, connected and streaming, already uses this machine id (a cloned VM image or
+   * container): the worker needs an id of its own (`--machine-id`).
+   */
+  machineIdClash: 4009,
   /** Master shutting down. */
   goingAway: 1001,
   /** The master cannot take this connection now (busy, or its storage is failing): retry later. */

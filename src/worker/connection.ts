@@ -4,7 +4,8 @@
  * samples in order and releases them on `ack`. Reconnects with jittered, capped backoff; logs
  * each state change once, never every attempt.
  *
- * A refused token (close 4001) or protocol version (4006) is logged with what to do, and the
+ * A refused token (close 4001), protocol version (4006) or machine id used by another host (4009)
+ * is logged once with what to do, and the
  * worker keeps sampling and retries slowly (every `refusedRetryMs`): exiting would make a service
  * manager restart it in a tight loop, and an admin fixing the master's token should not have to
  * touch every worker.
@@ -71,7 +72,8 @@ function describeClose(code: number, reason: string): string {
     [CLOSE.invalidFrame]: "master rejected a frame",
     [CLOSE.tooLarge]: "frame too large",
     [CLOSE.rateLimited]: "too many frames",
-    [CLOSE.duplicateMachine]: "another worker is connected with this machine id",
+    [CLOSE.duplicateMachine]:
+      "another connection from this host holds this machine id (a second worker here?)",
     [CLOSE.handshakeTimeout]: "handshake timeout",
   };
   const what = known[code] ?? "closed";
@@ -179,6 +181,16 @@ export function startConnection(options: ConnectionOptions): Connection {
         "refused",
         `master at ${url} refused the join token; check --token (or GRIDMON_TOKEN) against the ` +
           `token \`gridmon master\` printed; sampling continues, retrying every ` +
+          `${Math.round(refusedRetryMs / 1000)} s`,
+      );
+    } else if (code === CLOSE.machineIdClash) {
+      delay = refusedRetryMs;
+      announce(
+        "refused",
+        `master at ${url} refused this worker: another host is connected with the same machine ` +
+          `id (a cloned VM image or container shares /etc/machine-id). Give this machine an id of ` +
+          `its own: --machine-id ID or GRIDMON_MACHINE_ID=ID (e.g. the output of uuidgen), then ` +
+          `restart the worker; sampling continues, retrying every ` +
           `${Math.round(refusedRetryMs / 1000)} s`,
       );
     } else if (code === CLOSE.badVersion) {

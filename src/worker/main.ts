@@ -54,6 +54,7 @@ export async function main(
     netExclude: config.netExclude,
     netInclude: config.netInclude,
     stateDir: config.spoolDir,
+    machineId: config.machineId,
     log,
   });
   if (config.print) return await printSamples(sampler, config);

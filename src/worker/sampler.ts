@@ -69,6 +69,7 @@ export function createSampler(options: SamplerOptions, overrides: SamplerOverrid
   const machineIdSources = {
     systemFiles: overrides.machineIdFiles ?? (os === "linux" ? SYSTEM_MACHINE_ID_FILES : []),
     stateDir: options.stateDir,
+    given: options.machineId,
   };
   let machineId: Promise<string> | undefined;
   let knownId: string | undefined;

@@ -19,6 +19,8 @@ export interface SamplerOptions {
   netInclude?: RegExp;
   /** Where a generated machine id is kept when /etc/machine-id is missing. */
   stateDir: string;
+  /** The machine id to report, instead of the system's (`--machine-id`: cloned hosts). */
+  machineId?: string;
   /** Warnings (a collector failing, once per failure kind). */
   log?: (message: string) => void;
 }

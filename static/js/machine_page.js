@@ -87,6 +87,8 @@ export function mountMachinePage(root, route, ctx) {
     hidden: true,
   });
   const facts = h("dl", { class: "facts" });
+  // Another host reporting with this machine's id (a clone) was refused: say what to do.
+  const clashNote = h("p", { class: "clash-note", role: "status", hidden: true });
   const scoreLine = h("p", { class: "score-line" });
   const rangeButtons = RANGES.map(([r]) =>
     h("button", {
@@ -146,6 +148,7 @@ export function mountMachinePage(root, route, ctx) {
     { class: "page page-machine" },
     h("p", { class: "crumbs" }, h("a", { href: "#/", text: "← Fleet" })),
     h("div", { class: "page-head" }, title, badge, alertsLink),
+    clashNote,
     scoreLine,
     facts,
     h(
@@ -199,6 +202,17 @@ export function mountMachinePage(root, route, ctx) {
     alertsLink.hidden = m.alerts === 0;
     setText(alertsLink, `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`);
     const now = Date.now();
+    const clash = info.clash;
+    clashNote.hidden = !clash || now - clash.lastAt > 10 * 60_000;
+    if (clash) {
+      setText(
+        clashNote,
+        `Another host, ${clash.hostname} (${clash.peer}), tried to report as this machine ` +
+          `(${clash.attempts}×, last ${fmtTime(clash.lastAt)}) and was refused: it shares this ` +
+          `machine id, as a cloned VM or container does. Start its worker with --machine-id ` +
+          `set to an id of its own (or GRIDMON_MACHINE_ID).`,
+      );
+    }
     /** @type {[string, string][]} */
     const rows = [
       ["Hostname", m.hostname],

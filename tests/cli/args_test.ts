@@ -34,6 +34,8 @@ Deno.test("worker refuses unknown flags, bad values and missing --master with on
     [["--print", "--master", "h"], /--master does nothing with --print/],
     [["--print", "--once", "--token", "abcdefgh"], /--token does nothing with --print/],
     [["--print", "--name", "web"], /--name does nothing with --print/],
+    [["--master", "h", "--machine-id", "has space"], /--machine-id: "has space" must be 1 to 128/],
+    [["--master", "h", "--machine-id", ""], /--machine-id: "" must be/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(
@@ -42,6 +44,16 @@ Deno.test("worker refuses unknown flags, bad values and missing --master with on
       argv.join(" "),
     );
   }
+});
+
+Deno.test("worker --machine-id (or GRIDMON_MACHINE_ID) sets the id a clone reports", () => {
+  assert.equal(parseWorkerArgs(["--master", "h"], {}).machineId, undefined);
+  const id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+  assert.equal(parseWorkerArgs(["--master", "h", "--machine-id", id], {}).machineId, id);
+  assert.equal(
+    parseWorkerArgs(["--master", "h"], { GRIDMON_MACHINE_ID: "vm-7" }).machineId,
+    "vm-7",
+  );
 });
 
 Deno.test("worker --print ignores connection settings from the environment, not from flags", () => {

@@ -24,16 +24,19 @@ export interface MachineIdSources {
   /** System files, e.g. /etc/machine-id then /var/lib/dbus/machine-id. */
   systemFiles: string[];
   stateDir: string;
+  /** An id chosen by the user (`--machine-id`); wins over everything else. */
+  given?: string;
 }
 
 /** The system machine id paths on Linux. */
 export const SYSTEM_MACHINE_ID_FILES = ["/etc/machine-id", "/var/lib/dbus/machine-id"];
 
 /**
- * The first valid id among `systemFiles`, else `stateDir/machine-id`, else a new
+ * The `given` id, else the first valid id among `systemFiles`, else `stateDir/machine-id`, else a new
  * `crypto.randomUUID()` written there (atomically, so a crash never leaves half an id).
  */
 export async function readMachineId(sources: MachineIdSources): Promise<string> {
+  if (sources.given !== undefined) return sources.given;
   for (const path of sources.systemFiles) {
     const text = await readOptional(path);
     const id = text === undefined ? undefined : parseMachineId(text);
