@@ -180,3 +180,89 @@ rules:
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("a one-hour back-fill with three faults: three alerts at the faults' own times, each told once, none firing", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const rx = receiver();
+  await Deno.writeTextFile(
+    join(dataDir, "alerts.yaml"),
+    `notifiers:
+  rx:
+    type: webhook
+    url: ${rx.url}
+rules:
+  - name: cpu-hot
+    kind: threshold
+    metric: cpu.usage
+    op: ">="
+    value: 97
+    for: 30s
+`,
+  );
+  const port = freePort();
+  const master = await spawnMasterChild({
+    dataDir,
+    port,
+    token: TOKEN,
+    args: ["--public-ui", "--alerts", join(dataDir, "alerts.yaml")],
+  });
+  try {
+    const now = Date.now();
+    // As `gridmon simulate --start now-1h --duration 1h --faults ...` runs it.
+    const config = parseSimulateArgs(
+      [
+        "--master",
+        `ws://127.0.0.1:${port}`,
+        "--token",
+        TOKEN,
+        "--workers",
+        "3",
+        "--start",
+        "now-1h",
+        "--duration",
+        "1h",
+        "--faults",
+        "cpu@10m+5m:sim-0000,cpu@25m+4m:sim-0001,cpu@40m+6m:sim-0002",
+      ],
+      {},
+      now,
+    );
+    await runSimulation(config, { log: () => {}, progressMs: 0 });
+    await until("three notices", () => rx.hooks.length >= 3);
+    await new Promise((r) => setTimeout(r, 2000)); // anything more would show up by now
+    const api = await (await fetch(`http://127.0.0.1:${port}/api/alerts?from=${now - 7_200_000}`))
+      .json() as {
+        active: unknown[];
+        history: { machineName: string; firedAt: number; resolvedAt: number; foundLate: boolean }[];
+      };
+    assert.deepEqual(api.active, [], "nothing left firing");
+    const history = [...api.history].sort((a, b) => a.firedAt - b.firedAt);
+    assert.equal(history.length, 3, JSON.stringify(history));
+    history.forEach((alert, i) => {
+      const fault = config.faults[i];
+      assert.equal(alert.machineName, fault.name);
+      assert.ok(alert.foundLate);
+      // Its own time: 30 s into the fault (the rule's `for`), ended when the fault did.
+      assert.ok(Math.abs(alert.firedAt - (fault.start + 30_000)) <= 2000, `${alert.firedAt}`);
+      assert.ok(Math.abs(alert.resolvedAt - fault.end) <= 2000, `${alert.resolvedAt}`);
+    });
+    // Each told once, after the fact, with its times.
+    assert.equal(rx.hooks.length, 3, JSON.stringify(rx.hooks));
+    assert.deepEqual(
+      rx.hooks.map((h) => h.machine.name).sort(),
+      config.faults.map((f) => f.name).sort(),
+    );
+    for (const hook of rx.hooks) {
+      assert.equal(hook.transition, "found-late");
+      assert.match(
+        hook.message,
+        /was \d+(\.\d+)? % \(>= 97 %\) from .* UTC to .* UTC \(found late/,
+      );
+    }
+  } finally {
+    master.child.kill("SIGTERM");
+    await master.done;
+    await rx.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
