@@ -25,15 +25,20 @@ export function freePort(): number {
   return port;
 }
 
-async function waitReady(url: string, child: Deno.ChildProcess, log: () => string) {
+async function waitReady(
+  url: string,
+  child: Deno.ChildProcess,
+  log: () => string,
+  client?: Deno.HttpClient,
+) {
   const until = Date.now() + 60_000;
   let exited = false;
   child.status.then(() => (exited = true));
   while (Date.now() < until && !exited) {
     try {
-      const response = await fetch(url);
+      const response = await fetch(url, client ? { client } : {});
       await response.body?.cancel();
-      if (response.ok) return;
+      if (response.status < 500) return;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -46,13 +51,16 @@ interface ServerSpec {
   readyPath: string;
   writePath: string;
   prepare?: (port: number, dir: string) => Promise<void>;
+  /** https with this CA (PEM) instead of http. */
+  ca?: string;
 }
 
 async function serve(spec: ServerSpec): Promise<DbServer> {
   const dir = await Deno.makeTempDir({ prefix: `gridmon-${spec.command}-` });
   const port = freePort();
   await spec.prepare?.(port, dir);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${spec.ca ? "https" : "http"}://127.0.0.1:${port}`;
+  const client = spec.ca ? Deno.createHttpClient({ caCerts: [spec.ca] }) : undefined;
   let child: Deno.ChildProcess | undefined;
   let output = "";
   const server: DbServer = {
@@ -73,7 +81,7 @@ async function serve(spec: ServerSpec): Promise<DbServer> {
       };
       keep(child.stdout);
       keep(child.stderr);
-      await waitReady(`${url}${spec.readyPath}`, child, () => output);
+      await waitReady(`${url}${spec.readyPath}`, child, () => output, client);
     },
     async stop() {
       if (!child) return;
@@ -85,6 +93,7 @@ async function serve(spec: ServerSpec): Promise<DbServer> {
     },
     async close() {
       await server.stop();
+      client?.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
@@ -102,6 +111,113 @@ export function startVictoriaMetrics(): Promise<DbServer> {
       "-retentionPeriod=100y",
       "-search.latencyOffset=0s",
       "-search.disableCache",
+      "-loggerLevel=ERROR",
+    ],
+    readyPath: "/health",
+    writePath: "/api/v1/write",
+  });
+}
+
+/** A CA and a certificate for 127.0.0.1 it signed, made with openssl, as PEM files in `dir`. */
+export async function makeCertificates(
+  dir: string,
+): Promise<{ ca: string; cert: string; key: string }> {
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    if (out.code !== 0) {
+      throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  };
+  await run(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=gridmon test CA",
+  );
+  await run(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=127.0.0.1",
+  );
+  await Deno.writeTextFile(`${dir}/san.ext`, "subjectAltName=IP:127.0.0.1\n");
+  await run(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "san.ext",
+  );
+  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
+}
+
+/**
+ * vmauth over https in front of `backend`: requests with the bearer token or the basic-auth user
+ * of `users` go through, any other gets 401.
+ */
+export async function startVmAuth(
+  backend: string,
+  users: { bearer: string; user: string; password: string },
+  tls: { ca: string; cert: string; key: string },
+): Promise<DbServer> {
+  const ca = await Deno.readTextFile(tls.ca);
+  return serve({
+    command: "vmauth",
+    ca,
+    prepare: (_port, dir) =>
+      Deno.writeTextFile(
+        `${dir}/auth.yml`,
+        [
+          "users:",
+          `  - bearer_token: "${users.bearer}"`,
+          `    url_prefix: "${backend}"`,
+          `  - username: "${users.user}"`,
+          `    password: "${users.password}"`,
+          `    url_prefix: "${backend}"`,
+          "",
+        ].join("\n"),
+      ),
+    args: (port, dir) => [
+      `-httpListenAddr=127.0.0.1:${port}`,
+      `-auth.config=${dir}/auth.yml`,
+      "-tls",
+      `-tlsCertFile=${tls.cert}`,
+      `-tlsKeyFile=${tls.key}`,
       "-loggerLevel=ERROR",
     ],
     readyPath: "/health",

@@ -218,7 +218,10 @@ export class RemoteSender {
 
 function describeError(error: unknown): string {
   if (error instanceof DOMException && error.name === "TimeoutError") return "timed out";
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // fetch's TypeError says only "fetch failed"; the reason (refused, TLS, DNS) is its cause.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause) message += `: ${cause instanceof Error ? cause.message : String(cause)}`;
   return message.split("\n")[0];
 }
 
