@@ -5,7 +5,12 @@ import SnappyJS from "snappyjs";
 import { flattenSample, metricOf } from "../../src/protocol/metrics.ts";
 import { LineProtocolBatch } from "../../src/master/export/line_protocol.ts";
 import { RemoteWriteBatch } from "../../src/master/export/remote_write.ts";
-import { type ExportRow, SeriesGroups } from "../../src/master/export/series_groups.ts";
+import {
+  type ExportRow,
+  GroupTable,
+  RowBuffer,
+  SeriesGroups,
+} from "../../src/master/export/series_groups.ts";
 import { createMachineModel } from "../../src/simulate/machine_model.ts";
 
 const T0 = 1_700_000_000_000;
@@ -129,4 +134,22 @@ Deno.test("line protocol: one line per label set, fields named like /metrics wit
   assert.ok(lines.some((l) => /,device=\S+ .*network_receive_bytes_total=/.test(l)));
   const fields = lines.reduce((n, l) => n + l.split(" ").slice(-2, -1)[0].split(",").length, 0);
   assert.equal(fields, points);
+});
+
+Deno.test("hand-over: rows as numbers (RowBuffer) rebuilt by the export thread's GroupTable encode the same", () => {
+  const input = rows(3);
+  const direct = encodeRows(input).series;
+  const groups = new SeriesGroups([["master", "a"], ["site", "lab"]]);
+  const buffer = new RowBuffer();
+  for (const row of input) groups.forEachGroup(row, (g) => buffer.write(g, row.sample.ts));
+  const table = new GroupTable();
+  table.define(structuredClone(groups.takeNewGroups()));
+  assert.deepEqual(groups.takeNewGroups(), [], "each group is defined once");
+  const batch = new RemoteWriteBatch();
+  table.forEachRecord(structuredClone(buffer.take()), (g, ts) => batch.addGroup(g, ts));
+  assert.deepEqual(decode(batch.encode()), direct);
+  assert.throws(
+    () => new GroupTable().forEachRecord(new Float64Array([7, T0, 1]), () => {}),
+    /group 7, which was never defined/,
+  );
 });

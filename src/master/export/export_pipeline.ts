@@ -14,7 +14,7 @@ import {
   type RemoteStats,
   type RemoteTarget,
 } from "./remote_sender.ts";
-import { type ExportRow, type Label, SeriesGroups } from "./series_groups.ts";
+import { type GroupDef, GroupTable, type Label, machineLabels } from "./series_groups.ts";
 import type { BackoffOptions } from "../../worker/backoff.ts";
 
 /** An anomaly event opening or closing, as the master hands it to the exporter. */
@@ -69,7 +69,7 @@ async function queueDirName(target: RemoteTarget): Promise<string> {
 
 export class ExportPipeline {
   readonly #settings: ExportSettings;
-  readonly #groups: SeriesGroups;
+  readonly #groups = new GroupTable();
   readonly #formats: Format[];
   readonly #client?: Deno.HttpClient;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -83,7 +83,6 @@ export class ExportPipeline {
     log: (line: string) => void,
   ) {
     this.#settings = settings;
-    this.#groups = new SeriesGroups(settings.labels);
     this.#formats = formats;
     this.#client = client;
     this.#log = log;
@@ -120,16 +119,17 @@ export class ExportPipeline {
     return new ExportPipeline(settings, formats, client, log);
   }
 
-  /** Adds committed rows and events; schedules or starts the next flush. */
-  add(rows: readonly ExportRow[], events: readonly ExportEvent[]): void {
-    for (const row of rows) {
-      const ts = row.sample.ts;
-      this.#groups.forEachGroup(row, (group) => {
-        for (const f of this.#formats) f.batch.addGroup(group, ts);
-      });
-    }
+  /**
+   * Adds committed rows (records of a RowBuffer, with the groups first seen in them) and
+   * anomaly events; schedules or starts the next flush.
+   */
+  add(defs: readonly GroupDef[], data: Float64Array, events: readonly ExportEvent[]): void {
+    this.#groups.define(defs);
+    this.#groups.forEachRecord(data, (group, ts) => {
+      for (const f of this.#formats) f.batch.addGroup(group, ts);
+    });
     for (const e of events) {
-      const labels = this.#groups.machineLabels(e.machine, e.name);
+      const labels = machineLabels(this.#settings.labels, e.machine, e.name);
       for (const f of this.#formats) {
         f.batch.addPoint(labels, EVENT_OPEN_METRIC, e.ts, e.open ? 1 : 0);
         if (!e.open) {

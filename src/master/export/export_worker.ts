@@ -32,8 +32,8 @@ self.onmessage = async (event: MessageEvent<ExportMessage>) => {
         reply({ type: "opened" });
         break;
       case "data":
-        pipeline?.add(message.rows, message.events);
-        reply({ type: "accepted", rows: message.rows.length });
+        pipeline?.add(message.defs, message.data, message.events);
+        reply({ type: "accepted", rows: message.rows });
         break;
       case "close":
         clearInterval(statsTimer);

@@ -1,19 +1,22 @@
 /**
  * The master's side of the export: takes rows right after a flush committed them (and anomaly
- * events), and hands them in chunks to the export thread (export_worker.ts). This side only
- * appends to a list, so ingest never waits on encoding, disks or the remote databases. Memory is
+ * events), turns each into numbers (series_groups.ts: one pass over its values, counters
+ * integrated) and hands them in chunks to the export thread (export_worker.ts), which encodes,
+ * queues on disk and sends. So ingest never waits on encoding, disks or the remote databases,
+ * and the hand-over moves a Float64Array's buffer instead of copying sample objects. Memory is
  * bounded: when the export thread is more than `maxInFlightRows` behind, new rows are dropped,
  * counted, and logged once per episode.
  */
 import type { AnomalyEvent } from "../store/store_types.ts";
 import type { CommittedRow } from "../ingest_hub.ts";
 import type { ExportEvent, ExportSettings } from "./export_pipeline.ts";
+import type { GroupDef } from "./series_groups.ts";
 import type { RemoteStats } from "./remote_sender.ts";
-import type { ExportRow } from "./series_groups.ts";
+import { type Label, RowBuffer, SeriesGroups } from "./series_groups.ts";
 
 export type ExportMessage =
   | { type: "open"; settings: ExportSettings; statsEveryMs: number }
-  | { type: "data"; rows: ExportRow[]; events: ExportEvent[] }
+  | { type: "data"; defs: GroupDef[]; data: Float64Array; rows: number; events: ExportEvent[] }
   | { type: "close"; graceMs: number };
 
 export type ExportReply =
@@ -26,7 +29,7 @@ export type ExportReply =
 
 export interface ExporterOptions {
   log: (line: string) => void;
-  /** Most rows handed over but not yet taken by the export thread (default 100,000). */
+  /** Most rows handed over but not yet taken by the export thread (default 50,000). */
   maxInFlightRows?: number;
   /** How often pending rows are handed over (default 200 ms). */
   handOverEveryMs?: number;
@@ -49,7 +52,9 @@ export const EXPORT_WORKER_URL = new URL("./export_worker.ts", import.meta.url);
 export class Exporter {
   readonly #worker: Worker;
   readonly #opts: Required<ExporterOptions>;
-  #rows: ExportRow[] = [];
+  readonly #groups: SeriesGroups;
+  readonly #buffer = new RowBuffer();
+  #rows = 0;
   #events: ExportEvent[] = [];
   #inFlight = 0;
   #dropping = false;
@@ -60,10 +65,11 @@ export class Exporter {
   #onClosed: (() => void) | undefined;
   readonly #openEvents = new Set<number>();
 
-  private constructor(worker: Worker, options: ExporterOptions) {
+  private constructor(worker: Worker, labels: readonly Label[], options: ExporterOptions) {
     this.#worker = worker;
+    this.#groups = new SeriesGroups(labels);
     this.#opts = {
-      maxInFlightRows: 100_000,
+      maxInFlightRows: 50_000,
       handOverEveryMs: 200,
       closeGraceMs: 2000,
       ...options,
@@ -89,7 +95,7 @@ export class Exporter {
       worker.onmessage = (event: MessageEvent<ExportReply>) => {
         const reply = event.data;
         if (reply.type === "opened") {
-          exporter = new Exporter(worker, options);
+          exporter = new Exporter(worker, settings.labels, options);
           worker.onmessage = (e: MessageEvent<ExportReply>) => exporter!.#receive(e.data);
           resolve(exporter);
         } else if (reply.type === "failed") {
@@ -125,7 +131,7 @@ export class Exporter {
   /** Takes committed rows (call right after the flush that committed them). */
   committed(rows: readonly CommittedRow[], nameOf: (machineId: string) => string): void {
     if (this.#closed) return;
-    const room = this.#opts.maxInFlightRows - this.#inFlight - this.#rows.length;
+    const room = this.#opts.maxInFlightRows - this.#inFlight - this.#rows;
     if (rows.length > room) {
       this.#rowsDropped += rows.length;
       if (!this.#dropping) {
@@ -137,15 +143,18 @@ export class Exporter {
       return;
     }
     this.#dropping = false;
+    const buffer = this.#buffer;
     for (const row of rows) {
-      this.#rows.push({
+      const ts = row.sample.ts;
+      this.#groups.forEachGroup({
         machine: row.machineId,
         name: nameOf(row.machineId),
         sample: row.sample,
         score: row.verdict.score,
         anomalous: row.verdict.anomalous,
-      });
+      }, (group) => buffer.write(group, ts));
     }
+    this.#rows += rows.length;
   }
 
   /** Takes an anomaly event as the detector reports it (opened, updated or closed). */
@@ -171,17 +180,23 @@ export class Exporter {
     return {
       remotes: this.#remotes,
       rowsDropped: this.#rowsDropped,
-      rowsPending: this.#inFlight + this.#rows.length,
+      rowsPending: this.#inFlight + this.#rows,
     };
   }
 
   #handOver(): void {
-    if (this.#rows.length === 0 && this.#events.length === 0) return;
-    const message: ExportMessage = { type: "data", rows: this.#rows, events: this.#events };
-    this.#inFlight += this.#rows.length;
-    this.#rows = [];
+    if (this.#rows === 0 && this.#events.length === 0) return;
+    const message: ExportMessage = {
+      type: "data",
+      defs: this.#groups.takeNewGroups(),
+      data: this.#buffer.take(),
+      rows: this.#rows,
+      events: this.#events,
+    };
+    this.#inFlight += this.#rows;
+    this.#rows = 0;
     this.#events = [];
-    this.#worker.postMessage(message);
+    this.#worker.postMessage(message, [message.data.buffer as ArrayBuffer]);
   }
 
   /** Hands over what is pending, lets the thread queue it on disk and send for a moment, stops it. */

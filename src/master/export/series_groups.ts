@@ -7,7 +7,9 @@
  *
  * A group is one label set of one machine: its scalar metrics of a family, or one device of a
  * per-device family. Groups are kept per machine and refilled for every row, so a row costs one
- * pass over its values and no allocation once the machine's devices are known.
+ * pass over its values and no allocation once the machine's devices are known. The master's
+ * thread walks the rows (SeriesGroups) and hands the export thread only numbers: a group's id
+ * and values per row (RowBuffer), plus each group's labels and names once (GroupDef).
  */
 import { ANOMALOUS_METRIC, SCORE_METRIC } from "../../protocol/catalogue.ts";
 import {
@@ -39,8 +41,18 @@ export interface SeriesPoints {
   values: number[];
 }
 
+/** What the export thread learns once about a group: its id, labels and metric names. */
+export interface GroupDef {
+  id: number;
+  /** Labels without `__name__`, sorted by name. */
+  labels: readonly Label[];
+  /** Prometheus names of the group's metrics. */
+  names: readonly string[];
+}
+
 /** One label set of a machine and the values of its metrics in the current row. */
 export interface SeriesGroup {
+  readonly id: number;
   /** Labels without `__name__`, sorted by name. */
   readonly labels: readonly Label[];
   /** Prometheus names of the group's metrics. */
@@ -70,9 +82,11 @@ export const RESERVED_LABELS: ReadonlySet<string> = new Set([
   ...COMPILED.flatMap((f) => (f.entry.device ? [f.entry.device.promLabel] : [])),
 ]);
 
-function makeGroup(labels: Label[], names: readonly string[]): SeriesGroup {
+/** A group with empty values and no points (both sides of the export make them). */
+export function makeGroup(id: number, labels: Label[], names: readonly string[]): SeriesGroup {
   labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return {
+    id,
     labels,
     names,
     values: new Float64Array(names.length),
@@ -90,9 +104,24 @@ function number(value: unknown): number {
 export class SeriesGroups {
   readonly #common: readonly Label[];
   readonly #machines = new Map<string, MachineGroups>();
+  #nextId = 0;
+  #fresh: GroupDef[] = [];
 
   constructor(common: readonly Label[]) {
     this.#common = common;
+  }
+
+  #make(labels: Label[], names: readonly string[]): SeriesGroup {
+    const group = makeGroup(this.#nextId++, labels, names);
+    this.#fresh.push({ id: group.id, labels: group.labels, names });
+    return group;
+  }
+
+  /** The groups made since the last call. */
+  takeNewGroups(): GroupDef[] {
+    const fresh = this.#fresh;
+    this.#fresh = [];
+    return fresh;
   }
 
   #machine(row: ExportRow): MachineGroups {
@@ -120,7 +149,7 @@ export class SeriesGroups {
       if (obj === null || typeof obj !== "object") continue;
       const device = entry.device;
       if (!device) {
-        const group = m.scalars[index] ??= makeGroup(
+        const group = m.scalars[index] ??= this.#make(
           this.#base(m, row.machine),
           NAMES_BY_FAMILY[index],
         );
@@ -140,7 +169,7 @@ export class SeriesGroups {
         const key = `${index}\0${dev}`;
         let group = m.devices.get(key);
         if (!group) {
-          group = makeGroup(
+          group = this.#make(
             [...this.#base(m, row.machine), [device.promLabel, dev]],
             NAMES_BY_FAMILY[index],
           );
@@ -155,7 +184,7 @@ export class SeriesGroups {
         visit(group);
       }
     }
-    const anomaly = m.scalars[ANOMALY_SLOT] ??= makeGroup(
+    const anomaly = m.scalars[ANOMALY_SLOT] ??= this.#make(
       this.#base(m, row.machine),
       SCORE_NAMES,
     );
@@ -163,10 +192,70 @@ export class SeriesGroups {
     anomaly.values[1] = row.anomalous ? 1 : 0;
     visit(anomaly);
   }
+}
 
-  /** Base labels of a machine (for anomaly events), sorted. */
-  machineLabels(machineId: string, name: string): Label[] {
-    const labels: Label[] = [...this.#common, ["machine", machineId], ["name", name]];
-    return labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** A machine's labels (for anomaly events): `common`, machine and name, sorted. */
+export function machineLabels(common: readonly Label[], machineId: string, name: string): Label[] {
+  const labels: Label[] = [...common, ["machine", machineId], ["name", name]];
+  return labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/**
+ * Rows as numbers, for the trip to the export thread: per group of a row, `[group id, ts,
+ * value...]` (as many values as the group has names; NaN where none) in one growing
+ * Float64Array whose buffer is transferred, not copied.
+ */
+export class RowBuffer {
+  #data = new Float64Array(1 << 16);
+  #length = 0;
+
+  write(group: SeriesGroup, ts: number): void {
+    const n = group.values.length;
+    if (this.#length + n + 2 > this.#data.length) {
+      const bigger = new Float64Array(Math.max(this.#data.length * 2, this.#length + n + 2));
+      bigger.set(this.#data.subarray(0, this.#length));
+      this.#data = bigger;
+    }
+    const d = this.#data;
+    const values = group.values;
+    let at = this.#length;
+    d[at++] = group.id;
+    d[at++] = ts;
+    for (let i = 0; i < n; i++) d[at++] = values[i]; // faster than set() for a handful
+    this.#length = at;
+  }
+
+  /** The records written so far (a fresh buffer takes over). */
+  take(): Float64Array {
+    const out = this.#data.subarray(0, this.#length);
+    this.#data = new Float64Array(Math.max(1 << 16, this.#length));
+    this.#length = 0;
+    return out;
+  }
+}
+
+/**
+ * The export thread's side: the groups by id, refilled from each record of a RowBuffer's data.
+ */
+export class GroupTable {
+  readonly #groups: SeriesGroup[] = [];
+
+  define(defs: readonly GroupDef[]): void {
+    for (const d of defs) this.#groups[d.id] = makeGroup(d.id, [...d.labels], d.names);
+  }
+
+  /** Calls `visit` with each record's group (its values filled in) and timestamp. */
+  forEachRecord(data: Float64Array, visit: (group: SeriesGroup, ts: number) => void): void {
+    let i = 0;
+    while (i < data.length) {
+      const group = this.#groups[data[i]];
+      if (!group) {
+        throw new Error(`export: a record names group ${data[i]}, which was never defined`);
+      }
+      const n = group.values.length;
+      group.values.set(data.subarray(i + 2, i + 2 + n));
+      visit(group, data[i + 1]);
+      i += n + 2;
+    }
   }
 }
