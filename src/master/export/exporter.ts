@@ -145,6 +145,8 @@ export class Exporter {
     this.#dropping = false;
     const buffer = this.#buffer;
     for (const row of rows) {
+      // A replay the store already had was exported when it was first stored.
+      if (row.duplicate) continue;
       const ts = row.sample.ts;
       this.#groups.forEachGroup({
         machine: row.machineId,

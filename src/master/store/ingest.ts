@@ -350,7 +350,10 @@ function writeRow(
     throw new TypeError(`Cannot store a sample of ${row.machineId} without receivedAt`);
   }
   const state = machineFor(ctx, row);
-  if (s.seq <= state.row.lastSeq && isStored(ctx, state.idx, row)) return;
+  if (s.seq <= state.row.lastSeq && isStored(ctx, state.idx, row)) {
+    row.duplicate = true;
+    return;
+  }
   const values = valuesOf(ctx, state, row);
   const layout = state.layout;
   const w = ctx.writer;
@@ -367,7 +370,10 @@ function writeRow(
     layout,
     w.view(),
   );
-  if (inserted.changes === 0) return;
+  if (inserted.changes === 0) {
+    row.duplicate = true;
+    return;
+  }
   if (row.clockSkewed) ctx.st.insertSkewed.run(state.idx, s.seq, s.ts);
   if (row.receivedAt > state.lastReceived) state.lastReceived = row.receivedAt;
   if (s.seq > state.row.lastSeq) state.row.lastSeq = s.seq;

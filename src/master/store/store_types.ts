@@ -44,6 +44,8 @@ export interface IngestRow {
   /** The worker's timestamp was far from the master's clock and was clamped to receivedAt. */
   clockSkewed?: boolean;
   verdict?: Verdict;
+  /** Set by `write` when the row was already stored (a replay) and was skipped. */
+  duplicate?: boolean;
 }
 
 /** Columnar series, downsampled into buckets of `stepMs`. */
