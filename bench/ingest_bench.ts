@@ -3,13 +3,16 @@
  * fed by the fleet simulator running in this process.
  *
  * 1. sustained ingest: 200 machines back-fill ten hours of history as fast as acks come;
- *    acknowledged samples per second over GRIDMON_BENCH_INGEST_SECONDS (default 20);
+ *    acknowledged samples per second over GRIDMON_BENCH_INGEST_SECONDS (default 20); meanwhile
+ *    GET /healthz and GET /api/machines every 100 ms (p99, max), the master's own event-loop lag,
+ *    and how many samples its local worker stored of those it should have;
  * 2. 1,000 machines live at 1 s for GRIDMON_BENCH_SECONDS (default 60): sample time to ack
  *    (p50, p99) and the master's peak RSS;
  * 3. bytes on disk per stored sample, after the master of (1) shut down and checkpointed.
  *
  * GRIDMON_BENCH_PROFILE_DIR=DIR makes each master write a V8 CPU profile into DIR.
  */
+import { DatabaseSync } from "node:sqlite";
 import { masterV8FlagsArg } from "../src/master/permissions.ts";
 import { startFleet } from "../src/simulate/fleet.ts";
 import { createMachineModel } from "../src/simulate/machine_model.ts";
@@ -93,10 +96,61 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 
+/** Latencies (ms) of GET `path`, one request after the other every `everyMs`, until stopped. */
+function probe(url: string, token: string | undefined, everyMs = 100) {
+  const latencies: number[] = [];
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const t0 = performance.now();
+      const response = await fetch(url, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - t0);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return Float64Array.from(latencies).sort();
+    },
+  };
+}
+
+/** The master's own event-loop lag over the last minute, from /healthz. */
+async function masterLag(httpUrl: string): Promise<{ p99: number; max: number }> {
+  const body = await (await fetch(`${httpUrl}/healthz`)).json();
+  return body.eventLoopLagMs ?? { p99: NaN, max: NaN };
+}
+
+/** Raw rows the local worker (the one machine not simulated) stored between two times. */
+function localStored(dataDir: string, from: number, to: number): number {
+  const db = new DatabaseSync(`${dataDir}/gridmon.db`, { readOnly: true });
+  try {
+    const row = db.prepare(
+      `SELECT count(*) AS n FROM raw WHERE machine =
+         (SELECT idx FROM machines WHERE hostname = ?) AND ts >= ? AND ts < ?`,
+    ).get(Deno.hostname(), from, to) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
 async function sustainedIngest(): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "gridmon-bench-ingest-" });
-  const master = await spawnMaster({ token: TOKEN, dataDir, denoFlags: DENO_FLAGS });
+  // With its local worker: it must keep storing every second while the fleet back-fills.
+  const master = await spawnMaster({
+    token: TOKEN,
+    dataDir,
+    denoFlags: DENO_FLAGS,
+    localWorker: true,
+  });
   let stored = 0;
+  const measured = { from: 0, to: 0 };
   try {
     const now = Date.now();
     const fleet = startFleet({
@@ -119,9 +173,30 @@ async function sustainedIngest(): Promise<void> {
     const selfCpu0 = await cpuSecondsOf(Deno.pid);
     const flush0 = await flushStats(master.httpUrl, master.accessToken);
     const t0 = performance.now();
+    measured.from = Date.now();
+    const health = probe(`${master.httpUrl}/healthz`, undefined);
+    const machines = probe(`${master.httpUrl}/api/machines`, master.accessToken);
     progress(`sustained: measuring for ${INGEST_SECONDS} s`);
     await sleep(INGEST_SECONDS * 1000);
     const seconds = (performance.now() - t0) / 1000;
+    measured.to = Date.now();
+    const lag = await masterLag(master.httpUrl);
+    for (const [name, p] of [["/healthz", health], ["/api/machines", machines]] as const) {
+      const sorted = await p.stop();
+      const p99 = percentile(sorted, 99);
+      const max = sorted.at(-1) ?? NaN;
+      rows.push({
+        metric: `GET ${name} during back-fill, p99 / max (${sorted.length} requests)`,
+        value: `${fmt(p99, 1)} / ${fmt(max, 1)} ms`,
+        target: "p99 < 200 ms, max < 1 s",
+        ok: p99 < 200 && max < 1000,
+      });
+    }
+    rows.push({
+      metric: "master event-loop lag during back-fill, p99 / max (last minute, as it sees it)",
+      value: `${fmt(lag.p99, 1)} / ${fmt(lag.max, 1)} ms`,
+      target: "",
+    });
     const rate = (fleet.stats.acked - acked0) / seconds;
     const cpu = (await cpuSecondsOf(master.pid)) - cpu0;
     const selfCpu = (await cpuSecondsOf(Deno.pid)) - selfCpu0;
@@ -153,6 +228,15 @@ async function sustainedIngest(): Promise<void> {
   } finally {
     await master.stop();
   }
+  // Whole seconds inside the window: the local worker samples once a second.
+  const expected = Math.floor((measured.to - measured.from) / 1000);
+  const local = localStored(dataDir, measured.from, measured.to);
+  rows.push({
+    metric: "local worker samples stored during back-fill / expected",
+    value: `${fmt(local)} / ${fmt(expected)}`,
+    target: "all",
+    ok: local >= expected,
+  });
   const bytes = await directorySize(dataDir);
   rows.push({
     metric: `bytes on disk per stored sample (${fmt(stored)} samples, after shutdown)`,

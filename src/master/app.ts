@@ -55,6 +55,8 @@ export interface AppDeps {
   joinCommand?: () => string;
   /** Serves /api/alerts* when given. */
   alerts?: AlertService;
+  /** p99 and max event-loop lag of the last minute, in ms (for /healthz). */
+  eventLoopLag?: () => { p99: number; max: number };
   /** The listen address, and extra names the Host header may carry (see request_guards.ts). */
   bind: string;
   allowedHosts?: readonly string[];
@@ -148,6 +150,7 @@ export function createApp(deps: AppDeps): Hono {
       uptimeS: Math.floor((now() - deps.startedAt) / 1000),
       machines: machines.length,
       online: machines.filter((m) => m.online).length,
+      ...(deps.eventLoopLag && { eventLoopLagMs: deps.eventLoopLag() }),
       ...(storage && {
         problems: [
           `storage failing since ${new Date(storage.since).toISOString()}: ${storage.error}; ` +
@@ -209,6 +212,7 @@ export function createApp(deps: AppDeps): Hono {
       liveClients: live.clientCount,
       liveClientsDropped: live.droppedSlow,
       export: deps.exportStats?.(),
+      devicesRefused: hub.devicesRefused,
     });
     return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
   });
@@ -270,11 +274,13 @@ export function createApp(deps: AppDeps): Hono {
         onMessage(event) {
           client?.onMessage(event.data);
         },
-        onClose() {
+        onClose(event) {
+          // No close handshake: Deno's ping timeout ended a client that stopped answering.
+          if (client && !(event as CloseEvent).wasClean) live.unresponsive();
           client?.onClose();
         },
       };
-    }),
+    }, { idleTimeout: 10 }),
   );
   app.get("/ws/live", (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
 

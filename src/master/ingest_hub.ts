@@ -7,6 +7,7 @@ import type { Sample } from "../protocol/sample.ts";
 import { checkTimestamp, DEFAULT_SKEW_LIMITS, type SkewLimits } from "./clock_skew.ts";
 import { type DetectionPort, NO_VERDICT } from "./detection_port.ts";
 import { type FleetState, type MachineClash, offlineAfterMs } from "./fleet_state.ts";
+import { DeviceBudget } from "./device_budget.ts";
 import type { IngestStats } from "./ingest_stats.ts";
 import type { IngestRow, MachineInfo, MachineRow, Store, Verdict } from "./store/store_types.ts";
 
@@ -39,6 +40,8 @@ export interface IngestHubOptions {
   /** Flush as soon as this many rows are queued (default 2000). */
   flushRows?: number;
   skew?: SkewLimits;
+  /** Devices per family and machine kept (see device_budget.ts). */
+  devicesPerFamily?: number;
 }
 
 /** Close code a stale connection gets when a new one for the same machine takes over. */
@@ -79,7 +82,10 @@ export function machineInfoFromHello(hello: Hello, fallbackName: string): Machin
 }
 
 export class IngestHub {
-  readonly #opts: Required<Omit<IngestHubOptions, "skew">> & { skew: SkewLimits };
+  readonly #opts: Required<Omit<IngestHubOptions, "skew" | "devicesPerFamily">> & {
+    skew: SkewLimits;
+  };
+  readonly #devices: DeviceBudget;
   readonly #sessions = new Map<string, IngestSession>();
   readonly #listeners = new Set<(rows: CommittedRow[]) => void>();
   #queue: CommittedRow[] = [];
@@ -95,6 +101,15 @@ export class IngestHub {
       flushRows: options.flushRows ?? 2000,
       skew: options.skew ?? DEFAULT_SKEW_LIMITS,
     };
+    this.#devices = new DeviceBudget(options.log, options.devicesPerFamily);
+    for (const state of options.fleet.all()) {
+      if (state.latest) this.#devices.seed(state.row.id, state.latest);
+    }
+  }
+
+  /** Device entries left out of samples because their machine had too many, per family. */
+  get devicesRefused(): ReadonlyMap<string, number> {
+    return this.#devices.refused;
   }
 
   /** Live sources (worker connections and the local worker). */
@@ -209,7 +224,8 @@ export class IngestHub {
     const machine = fleet.get(session.machineId)?.row;
     if (!machine) throw new Error(`Cannot queue samples: machine ${session.machineId} is unknown`);
     let maxSeq = this.#acks.get(session) ?? -1;
-    for (const original of samples) {
+    for (const received of samples) {
+      const original = this.#devices.admit(session.machineId, received);
       const { ts, skewed } = checkTimestamp(original.ts, receivedAt, this.#opts.skew);
       const sample = skewed ? { ...original, ts } : original;
       if (skewed) stats.samplesClockSkewed++;

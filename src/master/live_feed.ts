@@ -1,7 +1,9 @@
 /**
  * /ws/live fan-out to UIs: a `tick` about once a second with compact values of every machine that
  * reported since the last one, full `sample` frames for subscribed machines, `machine` status
- * changes and `anomaly` events. A client whose send buffer passes the cap is closed with 4008.
+ * changes and `anomaly` events. The master drops a client that does not keep up (4008): its send
+ * buffer passes the cap, or has not emptied for `maxStalledMs` (the kernel's socket buffer is
+ * full and not draining: the client stopped reading).
  */
 import type { Sample } from "../protocol/sample.ts";
 import type { FleetState, MachineState } from "./fleet_state.ts";
@@ -32,6 +34,8 @@ export interface LiveFeedOptions {
   tickMs?: number;
   /** Send-buffer cap per client, in bytes (default 1 MiB). */
   maxBufferedBytes?: number;
+  /** How long a client's send buffer may stay non-empty (default 10 s). */
+  maxStalledMs?: number;
 }
 
 /** One entry of a `tick`. */
@@ -50,6 +54,8 @@ interface Client {
   socket: LiveSocket;
   subscribed: Set<string>;
   closed: boolean;
+  /** Since when its send buffer has not been empty. */
+  behindSince?: number;
 }
 
 function sumRates<T>(items: readonly T[] | undefined, pick: (item: T) => (number | null)[]) {
@@ -93,6 +99,7 @@ export class LiveFeed {
       now: options.now ?? Date.now,
       tickMs: options.tickMs ?? 1000,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+      maxStalledMs: options.maxStalledMs ?? 10_000,
     };
     this.#unsubscribe = options.fleet.onChange((state) =>
       this.#broadcast({ type: "machine", machine: machineJson(state) })
@@ -103,7 +110,7 @@ export class LiveFeed {
     return this.#clients.size;
   }
 
-  /** Clients closed with 4008 because they did not keep up. */
+  /** Clients dropped because they did not keep up or stopped answering. */
   get droppedSlow(): number {
     return this.#droppedSlow;
   }
@@ -160,8 +167,30 @@ export class LiveFeed {
     this.#broadcast({ type: "alert", transition: notice.transition, alert: notice.alert });
   }
 
+  /** A client went away without a close handshake (it stopped answering pings): dropped too. */
+  unresponsive(): void {
+    this.#droppedSlow++;
+  }
+
+  /** Drops clients whose send buffer has not emptied for maxStalledMs. */
+  #dropStalled(): void {
+    const now = this.#opts.now();
+    for (const client of [...this.#clients]) {
+      if (client.socket.bufferedAmount === 0) {
+        client.behindSince = undefined;
+        continue;
+      }
+      client.behindSince ??= now;
+      if (now - client.behindSince >= this.#opts.maxStalledMs) {
+        this.#droppedSlow++;
+        this.#drop(client, LIVE_TOO_SLOW, "client stopped reading; reconnect");
+      }
+    }
+  }
+
   /** Sends one `tick` with every machine that reported since the previous tick. */
   tick(): void {
+    this.#dropStalled();
     if (this.#dirty.size === 0) return;
     const machines: TickEntry[] = [];
     for (const id of this.#dirty) {

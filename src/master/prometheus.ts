@@ -76,6 +76,8 @@ export interface MasterGauges {
   liveClientsDropped: number;
   /** Remote write / InfluxDB export, when configured. */
   export?: ExportStats;
+  /** Device entries left out of samples, per family (device_budget.ts). */
+  devicesRefused?: ReadonlyMap<string, number>;
 }
 
 /** Renders the whole exposition. */
@@ -282,6 +284,15 @@ function addMasterMetrics(out: Exposition, stats: IngestStats, gauges: MasterGau
     "Live-feed clients closed because they did not keep up",
     gauges.liveClientsDropped,
   );
+  for (const family of ["disks", "filesystems", "net", "temps"]) {
+    out.add(
+      "gridmon_ingest_devices_refused_total",
+      "counter",
+      "Device entries left out of samples because their machine has too many of that family",
+      [["family", family]],
+      gauges.devicesRefused?.get(family) ?? 0,
+    );
+  }
 }
 
 /** Queue depth, deliveries and drops per remote (`remote` is its URL without credentials). */

@@ -12,6 +12,7 @@ import {
   type DetectionFactory,
   type DetectionPort,
 } from "./detection_port.ts";
+import { startEventLoopLag } from "./event_loop_lag.ts";
 import { FleetState } from "./fleet_state.ts";
 import type { HandshakeGateOptions } from "./handshake_gate.ts";
 import { IngestHub } from "./ingest_hub.ts";
@@ -159,6 +160,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const now = options.now ?? Date.now;
   const startedAt = now();
   const stats = createIngestStats();
+  const lag = startEventLoopLag();
   const fleet = new FleetState();
   // The detection comes first: it may close events a previous run left open.
   const detection = (options.detection ?? (() => createNullDetection()))(store);
@@ -214,6 +216,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     mountUi: options.mountUi,
     joinCommand: options.joinCommand,
     alerts: options.alerts,
+    eventLoopLag: () => lag.summary(),
     bind: options.bind,
     allowedHosts: options.allowedHosts,
   });
@@ -237,6 +240,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
       stopRetention();
+      lag.stop();
     };
 
     async function close(): Promise<void> {

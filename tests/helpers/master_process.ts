@@ -17,6 +17,8 @@ export interface StartMasterOptions<T> {
   token?: string;
   /** More master flags (e.g. --public-ui). */
   args?: string[];
+  /** Run the master's local worker too (default: --no-local-worker). */
+  localWorker?: boolean;
   /** Run in the repository root with stdin closed (default: inherit both). */
   inRepoRoot?: boolean;
   /** Looks at the stdout so far: anything but `undefined` means the master is ready. */
@@ -52,7 +54,7 @@ export async function startMasterProcess<T>(
       "--data",
       options.dataDir,
       ...(options.token === undefined ? [] : ["--token", options.token]),
-      "--no-local-worker",
+      ...(options.localWorker ? [] : ["--no-local-worker"]),
       ...(options.args ?? []),
     ],
     ...(options.inRepoRoot ? { cwd: REPO_ROOT, stdin: "null" as const } : {}),

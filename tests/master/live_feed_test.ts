@@ -144,6 +144,30 @@ Deno.test("a live client whose send buffer passes 1 MiB is closed with 4008, oth
   feed.close(1001, "done");
 });
 
+Deno.test("a live client whose send buffer does not empty for 10 s is dropped at the next tick", () => {
+  let clock = 0;
+  const fleet = new FleetState();
+  const feed = new LiveFeed({ fleet, publicUi: false, now: () => clock });
+  const closes: number[] = [];
+  const stuck = { send: () => {}, close: (code: number) => closes.push(code), bufferedAmount: 0 };
+  const busy = { send: () => {}, close: (code: number) => closes.push(-code), bufferedAmount: 0 };
+  feed.accept(stuck);
+  feed.accept(busy);
+  stuck.bufferedAmount = 300; // far below the cap: the client just stopped reading
+  busy.bufferedAmount = 300;
+  feed.tick();
+  clock = 9_000;
+  busy.bufferedAmount = 0; // this one drained
+  feed.tick();
+  busy.bufferedAmount = 300;
+  clock = 10_000;
+  feed.tick();
+  assert.deepEqual(closes, [LIVE_TOO_SLOW]);
+  assert.equal(feed.droppedSlow, 1);
+  assert.equal(feed.clientCount, 1);
+  feed.close(1001, "done");
+});
+
 Deno.test("machines go offline after three missed intervals and online again when samples return", async () => {
   const t = await startTestMaster<MemoryStore>();
   try {
@@ -202,6 +226,32 @@ Deno.test("a real live client that stops reading is dropped instead of buffered 
     }
     await waitFor(() => t.master.live.clientCount === 0, "the slow client to be dropped");
     assert.equal(t.master.live.droppedSlow, 1);
+  } finally {
+    conn.close();
+    await t.close();
+  }
+});
+
+Deno.test("a live client that stops answering is dropped by the ping deadline and counted", async () => {
+  const t = await startTestMaster<MemoryStore>();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.master.port });
+  try {
+    const host = `127.0.0.1:${t.master.port}`;
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /ws/live HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+          `Authorization: Bearer ${UI_TOKEN}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      ),
+    );
+    await waitFor(() => t.master.live.clientCount === 1, "the client to connect");
+    // It never answers a ping: after the idle time and the pong deadline the master ends it.
+    await waitFor(() => t.master.live.clientCount === 0, "the client to be dropped", 60_000);
+    assert.equal(t.master.live.droppedSlow, 1);
+    const metrics = await (await fetch(`${t.http}/metrics`, {
+      headers: { authorization: `Bearer ${UI_TOKEN}` },
+    })).text();
+    assert.match(metrics, /^gridmon_live_clients_dropped_total 1$/m);
   } finally {
     conn.close();
     await t.close();

@@ -28,9 +28,11 @@ export interface SpawnMasterOptions {
   denoFlags?: string[];
   /** How long to wait for the Dashboard line (default 30 s). */
   timeoutMs?: number;
+  /** Run the master's local worker too (default: no). */
+  localWorker?: boolean;
 }
 
-/** Starts a master with `--no-local-worker` and resolves once it listens. */
+/** Starts a master (with `--no-local-worker` unless asked) and resolves once it listens. */
 export async function spawnMaster(options: SpawnMasterOptions): Promise<MasterProcess> {
   const { child, ready: port, output, done } = await startMasterProcess({
     ...options,
