@@ -196,7 +196,11 @@ Deno.test("a full disk: the master stays up read-only, acks nothing unstored, re
            WHERE machine = (SELECT idx FROM machines WHERE id = ?)`,
         ).get(id) as { n: number; d: number; top: number };
         assert.equal(row.top, workers[i].acked, id);
-        assert.equal(row.n, workers[i].acked + 1, `${id}: every seq 0..acked stored`);
+        assert.equal(
+          row.n,
+          workers[i].acked + 1,
+          `${id}: every seq 0..acked stored (${JSON.stringify(row)})`,
+        );
         assert.equal(row.d, row.n, `${id}: no seq twice`);
       }
     } finally {
