@@ -12,6 +12,7 @@ import { makeHello, startTestMaster, TestSocket, UI_TOKEN, waitFor } from "./tes
 function idleFlood(port: number, n: number) {
   let stopped = false;
   let upgraded = 0;
+  let tried = 0;
   const sockets = new Set<net.Socket>();
   const open = () => {
     if (stopped) return;
@@ -25,6 +26,12 @@ function idleFlood(port: number, n: number) {
       );
     });
     socket.once("data", () => upgraded++);
+    socket.on("data", (bytes: Uint8Array) => {
+      // A close frame with code 1013: the master made room or turned this socket away.
+      for (let i = 0; i + 3 < bytes.length; i++) {
+        if (bytes[i] === 0x88 && bytes[i + 2] === 0x03 && bytes[i + 3] === 0xf5) tried++;
+      }
+    });
     socket.on("error", () => {});
     socket.on("close", () => {
       sockets.delete(socket);
@@ -35,6 +42,10 @@ function idleFlood(port: number, n: number) {
   return {
     get upgraded() {
       return upgraded;
+    },
+    /** Sockets the master closed with 1013 (the handshake table was full). */
+    get tryLater() {
+      return tried;
     },
     stop() {
       stopped = true;
@@ -67,6 +78,8 @@ for (const [what, handshakes, sockets] of FLOODS) {
     const flood = idleFlood(t.master.port, sockets);
     try {
       await waitFor(() => flood.upgraded >= sockets, "the flood's upgrades", 60_000);
+      // The table is full once the master starts turning flood sockets away.
+      await waitFor(() => flood.tryLater > 0, "a full handshake table", 60_000);
       const replies = [];
       for (let i = 0; i < 10; i++) replies.push(await helloReply(t.ws, `good-${i}`));
       assert.deepEqual(
