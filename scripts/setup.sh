@@ -3,8 +3,8 @@
 # Deno (pinned, from npm) and, with --test, Chromium (browser tests), promtool and prometheus
 # (metrics format check, remote-write receiver), victoria-metrics and influxdb 1.x (the export
 # tests write into them), systemd-analyze (unit check), python3-aiosmtpd and openssl (a real SMTP
-# server for the e-mail tests); with --bench also stress-ng and node_exporter, which the
-# benchmarks run beside gridmon.
+# server for the e-mail tests) and stress-ng (the process tests' CPU load); with --bench also
+# node_exporter and process-exporter, which the benchmarks run beside gridmon.
 set -euo pipefail
 DENO_VERSION=2.9.6
 
@@ -27,9 +27,10 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   # A real SMTP server for the e-mail notifier's tests, and openssl for its certificate.
   /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
   if [ "${1:-}" = "--bench" ]; then
-    command -v stress-ng >/dev/null 2>&1 || missing+=(stress-ng)
     [ -x /usr/bin/prometheus-node-exporter ] || missing+=(prometheus-node-exporter)
+    [ -x /usr/bin/prometheus-process-exporter ] || missing+=(prometheus-process-exporter)
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]} from apt" >&2

@@ -1,6 +1,12 @@
 /** `gridmon worker` flags -> WorkerConfig. */
 import { UsageError } from "./errors.ts";
 import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./options.ts";
+import {
+  parseProcessOptions,
+  PROCESS_HELP,
+  PROCESS_OPTIONS,
+  type ProcessConfig,
+} from "./process_args.ts";
 import { parseDurationInRange, parseMasterAddress, parseSize } from "./values.ts";
 
 export interface WorkerConfig {
@@ -22,6 +28,8 @@ export interface WorkerConfig {
   netInclude?: RegExp;
   procRoot: string;
   sysRoot: string;
+  /** Process scans (Linux); absent with `--process-interval off`. */
+  processes?: ProcessConfig;
   help: boolean;
 }
 
@@ -39,6 +47,7 @@ export const WORKER_OPTIONS: OptionSpecs = {
   "net-include": { type: "string", env: true },
   "proc-root": { type: "string", env: true },
   "sys-root": { type: "string", env: true },
+  ...PROCESS_OPTIONS,
 };
 
 export const DEFAULT_NET_EXCLUDE =
@@ -69,6 +78,7 @@ Options:
   --net-include RE   only keep interfaces matching RE
   --proc-root DIR    read procfs from DIR instead of /proc
   --sys-root DIR     read sysfs from DIR instead of /sys
+${PROCESS_HELP}
   -h, --help         show this help
 
 Every flag can also be set with an environment variable: GRIDMON_MASTER, GRIDMON_TOKEN,
@@ -127,15 +137,16 @@ export function parseWorkerArgs(
       );
     }
   }
+  const intervalMs = parseDurationInRange(
+    stringOption(values, "interval", "1s"),
+    "interval",
+    MIN_INTERVAL_MS,
+    MAX_INTERVAL_MS,
+  );
   return {
     masterUrl: master === undefined ? undefined : parseMasterAddress(master),
     token: stringOption(values, "token"),
-    intervalMs: parseDurationInRange(
-      stringOption(values, "interval", "1s"),
-      "interval",
-      MIN_INTERVAL_MS,
-      MAX_INTERVAL_MS,
-    ),
+    intervalMs,
     name: stringOption(values, "name"),
     machineId: machineIdOption(stringOption(values, "machine-id")),
     spoolDir: stringOption(values, "spool", "./gridmon-spool"),
@@ -149,6 +160,7 @@ export function parseWorkerArgs(
     netInclude: regexOption(stringOption(values, "net-include"), "net-include"),
     procRoot: stringOption(values, "proc-root", "/proc"),
     sysRoot: stringOption(values, "sys-root", "/sys"),
+    processes: parseProcessOptions(values, intervalMs),
     help,
   };
 }

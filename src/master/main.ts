@@ -14,6 +14,7 @@ import {
 import { ensureWritableDir } from "../cli/writable_dir.ts";
 import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
 import { createSampler } from "../worker/sampler.ts";
+import { defaultProcessConfig } from "../cli/process_args.ts";
 import { createDetectionService } from "./detection_service.ts";
 import { advertisedHost } from "./lan_address.ts";
 import { lockDataDir } from "./data_dir_lock.ts";
@@ -133,6 +134,10 @@ async function serve(
   });
   const sampler = config.localWorker
     ? createSampler({
+      processes: {
+        ...defaultProcessConfig(config.intervalMs),
+        sampleIntervalMs: config.intervalMs,
+      },
       procRoot: "/proc",
       sysRoot: "/sys",
       netExclude: new RegExp(DEFAULT_NET_EXCLUDE),

@@ -129,6 +129,18 @@ function rate(
   return { field, unit, kind: "counter", label, help, prom, ...(plot ? { plot } : {}) };
 }
 
+/** A count of the newest process scan (src/protocol/processes.ts). */
+function processCount(field: string, label: string, help: string, prom?: string): MetricEntry {
+  return {
+    field,
+    unit: "count",
+    kind: "gauge",
+    label,
+    help,
+    prom: prom ?? `gridmon_processes_state_${field}`,
+  };
+}
+
 /** The families, in the order a sample flattens. */
 export const FAMILIES: readonly FamilyEntry[] = [
   {
@@ -275,6 +287,17 @@ export const FAMILIES: readonly FamilyEntry[] = [
         help: "Runnable processes",
         prom: "gridmon_processes_running",
       },
+    ],
+  },
+  {
+    name: "procs",
+    path: "processCounts",
+    metrics: [
+      processCount("threads", "Threads", "Threads of all readable processes", "gridmon_threads"),
+      processCount("running", "Running processes", "Processes running (state R)"),
+      processCount("sleeping", "Sleeping processes", "Processes sleeping (states S and I)"),
+      processCount("blocked", "Blocked processes", "Processes in uninterruptible sleep (D)"),
+      processCount("zombie", "Zombie processes", "Processes exited but not reaped (Z)"),
     ],
   },
   {
@@ -495,7 +518,8 @@ export const CHARTS: readonly ChartEntry[] = [
 /**
  * Numbers the sample carries that are deliberately not series (paths as in the sample, `[]`
  * for list items): the idle share and free space follow from other metrics, the 60 s and
- * 300 s pressure averages follow the 10 s one, and full CPU pressure is rarely reported.
+ * 300 s pressure averages follow the 10 s one, full CPU pressure is rarely reported, and
+ * process lists are stored per scan, not per sample.
  * tests/protocol/catalogue_test.ts checks that every number of the sample schema is either a
  * metric above or listed here.
  */
@@ -506,6 +530,18 @@ export const NOT_SERIES: readonly string[] = [
   ...longerPressure("cpu", ["some60", "some300", "full10", "full60", "full300"]),
   ...longerPressure("memory", ["some60", "some300", "full60", "full300"]),
   ...longerPressure("io", ["some60", "some300", "full60", "full300"]),
+  // Rare states and the unreadable count: in the sample and the process API, not series.
+  "processCounts.stopped",
+  "processCounts.other",
+  "processCounts.unreadable",
+  // Process lists: stored apart, per scan (src/master/store/process_store.ts).
+  ...["spanMs", "ioUnreadable"].map((field) => `processes.${field}`),
+  ...["pid", "cpu", "rss", "readBps", "writeBps", "threads", "start"].map((f) =>
+    `processes.top[].${f}`
+  ),
+  ...["count", "cpu", "rss", "readBps", "writeBps", "pids[]"].map((f) =>
+    `processes.watched[].${f}`
+  ),
 ];
 
 function longerPressure(resource: string, lines: string[]): string[] {

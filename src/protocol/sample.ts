@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
+import { ProcessCountsSchema, ProcessReportSchema } from "./processes.ts";
 
 const num = z.number(); // zod rejects NaN and ±Infinity
 const nonNeg = num.min(0);
@@ -116,6 +117,10 @@ export const SampleSchema = z.object({
   /** Total processes (threads excluded). */
   procs: z.int().min(0).optional(),
   procsRunning: z.int().min(0).optional(),
+  /** The newest process scan's counts (src/protocol/processes.ts). */
+  processCounts: ProcessCountsSchema.optional(),
+  /** Top and watched processes, in the samples taken right after a process scan. */
+  processes: ProcessReportSchema.optional(),
 });
 
 export type Sample = z.infer<typeof SampleSchema>;

@@ -19,6 +19,11 @@ function printLine(sample: object, seq: number): void {
   console.log(JSON.stringify({ ts, seq, ...rest }));
 }
 
+/** The wait between the two reads of `--print --once`. */
+function onceWaitMs(config: WorkerConfig): number {
+  return Math.min(config.intervalMs, 1000);
+}
+
 /**
  * `--print`: one JSON sample per line on stdout. `--once` prints a single sample; it reads twice,
  * a short interval apart, so its rates are measured instead of null.
@@ -26,7 +31,7 @@ function printLine(sample: object, seq: number): void {
 async function printSamples(sampler: Sampler, config: WorkerConfig): Promise<void> {
   if (config.once) {
     await sampler.read();
-    await new Promise((resolve) => setTimeout(resolve, Math.min(config.intervalMs, 1000)));
+    await new Promise((resolve) => setTimeout(resolve, onceWaitMs(config)));
     printLine(await sampler.read(), 0);
     return;
   }
@@ -48,7 +53,14 @@ export async function main(
     console.log(WORKER_HELP);
     return;
   }
+  // --once scans the processes at both of its reads.
+  const wait = onceWaitMs(config);
+  const processes = config.processes &&
+    (config.once
+      ? { ...config.processes, intervalMs: wait, sampleIntervalMs: wait }
+      : { ...config.processes, sampleIntervalMs: config.intervalMs });
   const sampler = createSampler({
+    processes,
     procRoot: config.procRoot,
     sysRoot: config.sysRoot,
     netExclude: config.netExclude,

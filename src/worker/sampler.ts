@@ -12,6 +12,7 @@ import { createMemoryCollector } from "./collectors/memory.ts";
 import { portableCollectors } from "./collectors/portable.ts";
 import { createCollectorRunner } from "./collectors/run_collectors.ts";
 import { createUptimeCollector } from "./collectors/uptime.ts";
+import { createProcessCollector } from "./collectors/processes.ts";
 import { currentHostname, readHostInfo } from "./host/host_info_reader.ts";
 import { readMachineId, SYSTEM_MACHINE_ID_FILES } from "./host/machine_id.ts";
 import type { HostInfo } from "./host_info.ts";
@@ -27,7 +28,9 @@ export function linuxCollectors(options: SamplerOptions, failures: FailureLog): 
     createCpuCollector(procRoot),
     createMemoryCollector(procRoot),
     createLoadCollector(procRoot),
-    createProcessCountCollector(procRoot),
+    options.processes
+      ? createProcessCollector({ procRoot, ...options.processes, log: options.log })
+      : createProcessCountCollector(procRoot),
     createUptimeCollector(procRoot),
     createDiskCollector(procRoot, sysRoot),
     createFilesystemCollector({ procRoot, failures }),

@@ -1,6 +1,18 @@
 import type { Sample } from "../protocol/sample.ts";
 import type { HostInfo } from "./host_info.ts";
 
+/** How the process collector scans (see src/cli/process_args.ts for the flags). */
+export interface ProcessScanOptions {
+  /** Time between scans. */
+  intervalMs: number;
+  /** The sample interval (a scan falls due half a sample early, so jitter never skips one). */
+  sampleIntervalMs: number;
+  /** Entries per ranking. */
+  top: number;
+  watch: readonly string[];
+  cmdline: boolean;
+}
+
 /** A sample before the agent gives it a sequence number. */
 export type UnnumberedSample = Omit<Sample, "seq">;
 
@@ -17,6 +29,8 @@ export interface SamplerOptions {
   sysRoot: string;
   netExclude: RegExp;
   netInclude?: RegExp;
+  /** Process scans (Linux); absent: only the process count, every 5 s. */
+  processes?: ProcessScanOptions;
   /** Where a generated machine id is kept when /etc/machine-id is missing. */
   stateDir: string;
   /** The machine id to report, instead of the system's (`--machine-id`: cloned hosts). */
