@@ -21,6 +21,7 @@ import process from "node:process";
 import { MachineDetector } from "../src/detect/machine_detector.ts";
 import type { Fault, FaultKind } from "../src/simulate/faults.ts";
 import { createMachineModel } from "../src/simulate/machine_model.ts";
+import { faultProcess } from "../src/simulate/process_model.ts";
 
 const MACHINES = Number(Deno.env.get("GRIDMON_BENCH_MACHINES") ?? 12);
 const DAY_MACHINES = Number(Deno.env.get("GRIDMON_BENCH_DAY_MACHINES") ?? 6);
@@ -52,6 +53,7 @@ for (let m = 0; m < MACHINES; m++) {
     kind,
     machineId: probe.profile.machineId,
     name: probe.profile.name,
+    process: faultProcess(kind, probe.profile.role),
     start: START + (HISTORY_S + i * GAP_S) * 1000,
     end: START + (HISTORY_S + i * GAP_S + LENGTH_S) * 1000,
   }));

@@ -61,7 +61,7 @@ Options:
                         random:K                    K faults on K machines, drawn from the seed,
                                                     within --duration (or between a past --start and now)
                       KIND: cpu, memleak, disk, net; OFFSET counts from --start
-  --faults-out FILE   write the injected faults as JSON [{kind, machineId, name, start, end}]
+  --faults-out FILE   write the injected faults as JSON [{kind, machineId, name, process, start, end}]
   -h, --help          show this help
 
 Time: a sample is sent once the simulated clock, min(now, start + elapsed x speed), reaches

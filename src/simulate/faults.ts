@@ -4,13 +4,15 @@
  * Spec syntax (comma-separated, may be mixed):
  *   KIND@OFFSET+LENGTH:MACHINE   e.g. cpu@120s+60s:sim-0003 (MACHINE: a name or an index)
  *   random:K                     K machines, kinds and times drawn from the seed
- * KIND is cpu, memleak, disk or net; OFFSET counts from the simulation's start.
+ * KIND is cpu, memleak, disk or net; OFFSET counts from the simulation's start. Each fault is
+ * caused by a named process of the machine's process table (process_model.ts).
  */
 import { UsageError } from "../cli/errors.ts";
 import { parseDuration } from "../cli/values.ts";
 import type { Sample } from "../protocol/sample.ts";
 import type { MachineProfile } from "./machine_model.ts";
-import { CH, machineIdFor, machineName } from "./machine_model.ts";
+import { CH, machineIdFor, machineName, machineProfile } from "./machine_model.ts";
+import { faultProcess } from "./process_model.ts";
 import { createRandom, hashString, unitAt } from "./random.ts";
 
 export type FaultKind = "cpu" | "memleak" | "disk" | "net";
@@ -22,6 +24,8 @@ export interface Fault {
   kind: FaultKind;
   machineId: string;
   name: string;
+  /** The process that causes it (its name in the machine's process table). */
+  process: string;
   start: number;
   end: number;
 }
@@ -92,6 +96,7 @@ function parseOneFault(part: string, ctx: FaultContext): Fault {
     kind: kind as FaultKind,
     machineId: machineIdFor(ctx.seed, ctx.namePrefix, index),
     name: machineName(ctx.namePrefix, index),
+    process: culpritOf(kind as FaultKind, index, ctx),
     start: ctx.startMs + offset,
     end: ctx.startMs + offset + length,
   };
@@ -150,15 +155,21 @@ export function randomFaults(count: number, ctx: FaultContext): Fault[] {
     const index = indices[i];
     const length = Math.round((duration * (0.1 + 0.1 * r())) / 1000) * 1000;
     const offset = Math.round((duration * 0.1 + r() * (duration * 0.85 - length)) / 1000) * 1000;
+    const kind = kinds[i % kinds.length];
     faults.push({
-      kind: kinds[i % kinds.length],
+      kind,
       machineId: machineIdFor(ctx.seed, ctx.namePrefix, index),
       name: machineName(ctx.namePrefix, index),
+      process: culpritOf(kind, index, ctx),
       start: ctx.startMs + offset,
       end: ctx.startMs + offset + length,
     });
   }
   return faults;
+}
+
+function culpritOf(kind: FaultKind, index: number, ctx: FaultContext): string {
+  return faultProcess(kind, machineProfile(ctx.seed, index, ctx.namePrefix).role);
 }
 
 /** The fault active on `machineId` at `ts`, if any: a label for scoring detection. */

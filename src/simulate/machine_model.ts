@@ -2,7 +2,8 @@
  * One simulated machine: a profile drawn once from (seed, prefix, index), and `sampleAt(ts)`, a
  * pure function of the timestamp. Series follow a daily cycle (a cosine of the UTC hour with a
  * per-machine peak and amplitude), noise, and occasional short CPU bursts; the role (web, db,
- * batch) sets the baselines. Injected faults (see faults.ts) are applied on top.
+ * batch) sets the baselines. Injected faults (see faults.ts) are applied on top; every 5 s a
+ * sample carries the machine's processes (process_model.ts), with each fault's own process.
  */
 import type { Hello } from "../protocol/messages.ts";
 import type { Sample } from "../protocol/sample.ts";
@@ -10,6 +11,7 @@ import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { GRIDMON_VERSION } from "../version.ts";
 import { applyFault, type Fault } from "./faults.ts";
 import { between, createRandom, gaussianAt, hashString, pick, unitAt } from "./random.ts";
+import { baselineOf, isScanSample, processCounts, processReport } from "./process_model.ts";
 
 export type MachineRole = "web" | "db" | "batch";
 
@@ -78,6 +80,8 @@ export interface MachineModelOptions {
   namePrefix?: string;
   /** Faults to inject; those for other machines are ignored. */
   faults?: readonly Fault[];
+  /** The sampling interval (default 1 s): the first sample of every 5 s carries a process scan. */
+  intervalMs?: number;
 }
 
 /** A simulated machine: its profile, its hello frame and its samples. */
@@ -442,6 +446,7 @@ export function createMachineModel(
 ): MachineModel {
   const profile = machineProfile(String(seed), index, options.namePrefix ?? "sim");
   const faults = (options.faults ?? []).filter((f) => f.machineId === profile.machineId);
+  const intervalMs = options.intervalMs ?? 1000;
   return {
     profile,
     faults,
@@ -464,7 +469,13 @@ export function createMachineModel(
     },
     sampleAt(ts: number, seq = 0): Sample {
       const sample = baseSample(profile, ts, seq);
+      const base = baselineOf(sample, profile.cores);
       for (const fault of faults) applyFault(sample, fault, profile);
+      sample.processCounts = processCounts(sample);
+      if (isScanSample(ts, intervalMs)) {
+        const after = baselineOf(sample, profile.cores);
+        sample.processes = processReport(profile, ts, base, after, faults);
+      }
       return sample;
     },
   };

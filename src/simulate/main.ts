@@ -41,16 +41,21 @@ export function buildModels(config: SimulateConfig): MachineModel[] {
   return Array.from(
     { length: config.workers },
     (_, i) =>
-      createMachineModel(config.seed, i, { namePrefix: config.namePrefix, faults: config.faults }),
+      createMachineModel(config.seed, i, {
+        namePrefix: config.namePrefix,
+        faults: config.faults,
+        intervalMs: config.intervalMs,
+      }),
   );
 }
 
 /** Writes the injected faults as a JSON array, for scoring detection against them. */
 export async function writeFaults(path: string, faults: readonly Fault[]): Promise<void> {
-  const records = faults.map(({ kind, machineId, name, start, end }) => ({
+  const records = faults.map(({ kind, machineId, name, start, end, process }) => ({
     kind,
     machineId,
     name,
+    process,
     start,
     end,
   }));

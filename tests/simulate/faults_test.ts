@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { UsageError } from "../../src/cli/errors.ts";
 import { SampleSchema } from "../../src/protocol/sample.ts";
 import { activeFault, type FaultContext, parseFaultSpec } from "../../src/simulate/faults.ts";
-import { baseSample, createMachineModel, machineIdFor } from "../../src/simulate/machine_model.ts";
+import {
+  baseSample,
+  createMachineModel,
+  machineIdFor,
+  machineProfile,
+} from "../../src/simulate/machine_model.ts";
+import { faultProcess } from "../../src/simulate/process_model.ts";
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 const CTX: FaultContext = {
@@ -25,6 +31,7 @@ Deno.test("parseFaultSpec() reads kind, offset, length and a machine name or ind
       kind: "cpu",
       machineId: machineIdFor("1", "sim", 3),
       name: "sim-0003",
+      process: faultProcess("cpu", machineProfile("1", 3).role),
       start: T0 + 120_000,
       end: T0 + 180_000,
     },
@@ -32,6 +39,7 @@ Deno.test("parseFaultSpec() reads kind, offset, length and a machine name or ind
       kind: "memleak",
       machineId: machineIdFor("1", "sim", 10),
       name: "sim-0010",
+      process: faultProcess("memleak", machineProfile("1", 10).role),
       start: T0 + 300_000,
       end: T0 + 480_000,
     },
@@ -95,7 +103,10 @@ Deno.test("a cpu fault saturates every core during its window only and raises th
   );
   const after = model.sampleAt(fault.end + 60_000);
   assert.deepEqual(after.cpu, baseSample(model.profile, fault.end + 60_000).cpu);
-  assert.deepEqual(before, baseSample(model.profile, fault.start - 1000));
+  const clean = createMachineModel("1", 3);
+  assert.deepEqual(before, clean.sampleAt(fault.start - 1000), "untouched before it starts");
+  const { processCounts: _, processes: __, ...metrics } = before;
+  assert.deepEqual(metrics, baseSample(model.profile, fault.start - 1000));
 });
 
 Deno.test("a memory leak ramps used memory up steadily, then spills into swap", () => {
@@ -154,7 +165,7 @@ Deno.test("faults of other machines leave a model untouched", () => {
   const faults = parseFaultSpec("cpu@0s+1h:1,memleak@0s+1h:1,disk@0s+1h:1,net@0s+1h:1", CTX);
   const model = createMachineModel("1", 2, { faults });
   assert.equal(model.faults.length, 0);
-  assert.deepEqual(model.sampleAt(T0 + 600_000), baseSample(model.profile, T0 + 600_000));
+  assert.deepEqual(model.sampleAt(T0 + 600_000), createMachineModel("1", 2).sampleAt(T0 + 600_000));
   const hit = createMachineModel("1", 1, { faults });
   assert.equal(hit.faults.length, 4);
   assert.ok(SampleSchema.safeParse(hit.sampleAt(T0 + 1_800_000)).success);

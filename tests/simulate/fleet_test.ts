@@ -190,7 +190,14 @@ Deno.test("runSimulation() writes the faults file and fails clearly on a refused
     const written = JSON.parse(await Deno.readTextFile(`${dir}/faults.json`));
     assert.deepEqual(written, config.faults);
     assert.equal(written.length, 2);
-    assert.deepEqual(Object.keys(written[0]), ["kind", "machineId", "name", "start", "end"]);
+    assert.deepEqual(Object.keys(written[0]), [
+      "kind",
+      "machineId",
+      "name",
+      "process",
+      "start",
+      "end",
+    ]);
     assert.ok(lines.some((l) => l.includes("fault cpu on sim-0001")));
 
     const good = { ...config, token: TOKEN };
