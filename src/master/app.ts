@@ -10,6 +10,8 @@ import type { AlertService } from "../alerts/service.ts";
 import { GRIDMON_VERSION } from "../version.ts";
 import { registerApiRoutes } from "./api_routes.ts";
 import { createAddressLimiter } from "./address_limiter.ts";
+import { registerProcessRoutes } from "./process_routes.ts";
+import { renderProcessMetrics } from "./process_metrics.ts";
 import type { FleetState } from "./fleet_state.ts";
 import { HandshakeGate, type HandshakeGateOptions } from "./handshake_gate.ts";
 import type { IngestHub } from "./ingest_hub.ts";
@@ -204,6 +206,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/metrics", requireAuth);
 
   registerApiRoutes(app, { store: deps.store, fleet, now });
+  registerProcessRoutes(app, { store: deps.store, fleet, now });
   if (deps.alerts) registerAlertRoutes(app, deps.alerts, now);
 
   app.get("/metrics", (c) => {
@@ -213,7 +216,7 @@ export function createApp(deps: AppDeps): Hono {
       liveClientsDropped: live.droppedSlow,
       export: deps.exportStats?.(),
       devicesRefused: hub.devicesRefused,
-    });
+    }) + renderProcessMetrics(fleet, deps.store);
     return c.body(text, 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
   });
 

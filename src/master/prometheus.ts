@@ -32,7 +32,7 @@ interface Family {
 }
 
 /** Collects samples per metric family so each family is written in one block. */
-class Exposition {
+export class Exposition {
   readonly #families = new Map<string, Family>();
 
   add(

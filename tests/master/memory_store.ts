@@ -81,6 +81,9 @@ export function createMemoryStore(): MemoryStore {
     openAnomaly: unsupported("openAnomaly"),
     updateAnomaly: unsupported("updateAnomaly"),
     listAnomalies: (): AnomalyEvent[] => [],
+    latestProcesses: unsupported("latestProcesses"),
+    processesAt: unsupported("processesAt"),
+    processHistory: unsupported("processHistory"),
     applyRetention: () => 0,
     close() {
       store.closed = true;

@@ -242,6 +242,7 @@ export function closeIdleMinutes(ctx: StoreContext, now: number): MachineState[]
   for (const state of ctx.machines.values()) {
     if (state.openMinute !== null && now - state.lastReceived > IDLE_CLOSE_MS) {
       closeMinute(ctx, state);
+      ctx.processes.closeIdle(state.idx);
       closed.push(state);
     }
   }
@@ -375,6 +376,7 @@ function writeRow(
     return;
   }
   if (row.clockSkewed) ctx.st.insertSkewed.run(state.idx, s.seq, s.ts);
+  if (s.processes !== undefined) ctx.processes.writeScan(state.idx, s);
   if (row.receivedAt > state.lastReceived) state.lastReceived = row.receivedAt;
   if (s.seq > state.row.lastSeq) state.row.lastSeq = s.seq;
   if (s.ts >= state.latestTs) {

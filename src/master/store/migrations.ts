@@ -126,6 +126,45 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE anomalies ADD COLUMN close_reason TEXT;
     `,
   },
+  {
+    version: 5,
+    name: "process scans and their minute and hour rollups",
+    sql: `
+      -- Process names (comm), each stored once.
+      CREATE TABLE process_names (idx INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      -- One row per machine and process scan: its top processes and watched names as
+      -- positional JSON arrays (see process_codec.ts), not one row per process.
+      CREATE TABLE process_scans (
+        machine INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        span_ms INTEGER,
+        top TEXT NOT NULL,
+        watched TEXT,
+        io_unreadable INTEGER,
+        UNIQUE (machine, ts)
+      );
+      -- Per machine and minute (hour): how many scans, the time they measured, and each top
+      -- process's CPU sum and maximum, memory maximum and bytes read and written.
+      CREATE TABLE process_minute (
+        machine INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        scans INTEGER NOT NULL,
+        span_ms INTEGER NOT NULL,
+        processes TEXT NOT NULL,
+        watched TEXT,
+        UNIQUE (machine, bucket)
+      );
+      CREATE TABLE process_hour (
+        machine INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        scans INTEGER NOT NULL,
+        span_ms INTEGER NOT NULL,
+        processes TEXT NOT NULL,
+        watched TEXT,
+        UNIQUE (machine, bucket)
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -17,7 +17,8 @@ export const RETENTION_CHUNK_ROWS = 5_000;
 /** Default most rows one `applyRetention` call removes. */
 export const RETENTION_MAX_ROWS_PER_CALL = 50_000;
 
-interface TierStatements {
+/** Deleting one table's expired rows, per machine (store_db.ts `tierStatements`). */
+export interface TierStatements {
   chunk: StatementSync;
   oldest: StatementSync;
   hasExpired: StatementSync;
@@ -71,6 +72,9 @@ export function applyRetention(
       now - retention.hour,
     ],
   ];
+  for (const { tier, statements } of ctx.processes.retention) {
+    tiers.push([statements, now - retention[tier]]);
+  }
   const budget = maxRows;
   let deleted = 0;
   const machines = [...ctx.byIdx.keys()].sort((a, b) => a - b);

@@ -23,6 +23,9 @@ import { listAnomalies, openAnomaly, updateAnomaly } from "./anomaly_events.ts";
 import { applyRetention, RETENTION_MAX_ROWS_PER_CALL } from "./retention.ts";
 import { ValueWriter } from "./value_codec.ts";
 import { newWalk } from "./sample_values.ts";
+import { openProcessTables } from "./process_store.ts";
+import { processesAt, processHistory, type ProcessHistoryQuery } from "./process_query.ts";
+import type { Tier } from "./series_plan.ts";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.ts";
 
 export interface StoreOptions {
@@ -44,6 +47,12 @@ export interface SqliteStore extends Store {
   /** As in Store, with an optional row limit for this call (see retainInSlices). */
   applyRetention(now: number, maxRows?: number): number;
   querySeries(machineId: string, query: SeriesQueryWithTier): ReturnType<Store["querySeries"]>;
+  /** As in Store, optionally from a forced tier. */
+  processHistory(
+    machineId: string,
+    query: ProcessHistoryQuery,
+    tier?: Tier,
+  ): ReturnType<Store["processHistory"]>;
   /** Writes the whole WAL back into the database file and empties it (for measuring size). */
   checkpoint(): void;
 }
@@ -111,6 +120,7 @@ export function openStore(options: StoreOptions): SqliteStore {
       lastSweep: -Infinity,
       retentionCursor: 0,
       retentionMaxRows: maxRows,
+      processes: openProcessTables(db),
     };
     loadState(ctx);
   } catch (error) {
@@ -149,6 +159,22 @@ export function openStore(options: StoreOptions): SqliteStore {
     openAnomaly: (event) => openAnomaly(open(), event),
     updateAnomaly: (id, patch) => updateAnomaly(open(), id, patch),
     listAnomalies: (query) => listAnomalies(open(), query),
+    latestProcesses(machineId) {
+      const ctx = open();
+      const state = ctx.machines.get(machineId);
+      return state ? ctx.processes.latest(state.idx) : undefined;
+    },
+    processesAt(machineId, t) {
+      const ctx = open();
+      const state = ctx.machines.get(machineId);
+      return state ? processesAt(ctx.processes, state.idx, t) : undefined;
+    },
+    processHistory(machineId, query, tier?: Tier) {
+      const ctx = open();
+      const state = ctx.machines.get(machineId);
+      if (!state) throw new RangeError(`No machine with id ${machineId}`);
+      return processHistory(ctx.processes, state.idx, query, tier);
+    },
     applyRetention(now, maxRows?: number) {
       const c = open();
       inTransaction(c, () => {

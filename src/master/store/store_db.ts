@@ -10,6 +10,7 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { migrate } from "./migrations.ts";
+import type { TierStatements } from "./retention.ts";
 
 /** Opens (creating if needed) and migrates the database at `path`. */
 export function openDatabase(path: string): DatabaseSync {
@@ -44,6 +45,15 @@ const OLDEST_DELETE = (table: string, col: string) =>
      WHERE machine = ?1) AND ${col} < ?2`;
 const HAS_EXPIRED = (table: string, col: string) =>
   `SELECT 1 AS x FROM ${table} WHERE machine = ?1 AND ${col} < ?2 LIMIT 1`;
+
+/** The retention statements of a per-machine table with a time column (see retention.ts). */
+export function tierStatements(db: DatabaseSync, table: string, col: string): TierStatements {
+  return {
+    chunk: db.prepare(CHUNK_DELETE(table, col)),
+    oldest: db.prepare(OLDEST_DELETE(table, col)),
+    hasExpired: db.prepare(HAS_EXPIRED(table, col)),
+  };
+}
 
 /**
  * Text columns holding machine-supplied strings are read as BLOBs: node:sqlite binds a string

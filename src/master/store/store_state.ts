@@ -13,6 +13,7 @@ import { addValue, type Agg, MINUTE_MS } from "./rollup.ts";
 import { decodeValues, type ValueWriter } from "./value_codec.ts";
 import { unflattenSample } from "./sample_rebuild.ts";
 import type { Walk } from "./sample_values.ts";
+import type { ProcessTables } from "./process_store.ts";
 
 /** What the fleet aggregates need to know about a series. */
 export const SeriesKind = {
@@ -75,6 +76,8 @@ export interface StoreContext {
   lastSweep: number;
   retentionCursor: number;
   retentionMaxRows: number;
+  /** The process tables (process_store.ts). */
+  processes: ProcessTables;
 }
 
 function kindOf(key: string): SeriesKind {
@@ -306,4 +309,5 @@ export function loadState(ctx: StoreContext): void {
     ctx.machines.set(state.row.id, state);
     ctx.byIdx.set(r.idx, state);
   }
+  ctx.processes.reload(ctx.byIdx.keys());
 }

@@ -3,6 +3,8 @@
  * Times are milliseconds since the epoch.
  */
 import type { Sample } from "../../protocol/sample.ts";
+import type { StoredScan } from "./process_codec.ts";
+import type { ProcessHistory, ProcessHistoryQuery, ProcessSnapshot } from "./process_query.ts";
 
 /** What a worker says about its machine in `hello`, plus the display name. */
 export interface MachineInfo {
@@ -170,6 +172,12 @@ export interface Store {
   listAnomalies(
     query: { from: number; to: number; machineId?: string; limit?: number },
   ): AnomalyEvent[];
+  /** The newest process scan of a machine (docs/processes.md). */
+  latestProcesses(machineId: string): StoredScan | undefined;
+  /** What ran on a machine at `t`: the scan covering it, else its minute or hour. */
+  processesAt(machineId: string, t: number): ProcessSnapshot | undefined;
+  /** One process (pid) or one process name of a machine over a range. */
+  processHistory(machineId: string, query: ProcessHistoryQuery): ProcessHistory;
   /** Deletes rows older than each tier's retention, in small chunks. Returns rows deleted. */
   applyRetention(now: number): number;
   close(): void;
