@@ -81,7 +81,7 @@ export function createMemoryStore(): MemoryStore {
     openAnomaly: unsupported("openAnomaly"),
     updateAnomaly: unsupported("updateAnomaly"),
     listAnomalies: (): AnomalyEvent[] => [],
-    latestProcesses: unsupported("latestProcesses"),
+    latestProcesses: () => undefined, // keeps no process scans
     processesAt: unsupported("processesAt"),
     processHistory: unsupported("processHistory"),
     applyRetention: () => 0,

@@ -9,23 +9,9 @@ import {
 import type { MachineRow } from "../../src/master/store/store_types.ts";
 import type { MemoryStore } from "./memory_store.ts";
 import { connectWorker, makeSample, startTestMaster, UI_TOKEN } from "./test_master.ts";
+import { promtool } from "../helpers/promtool.ts";
 
 const HOSTILE = 'we"ird\\name\nwith} {newline=",';
-
-async function promtool(text: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
-}
 
 function machineRow(id: string, name: string): MachineRow {
   return {
