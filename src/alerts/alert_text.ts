@@ -6,6 +6,7 @@ import { formatMetric, meaningOf } from "../protocol/describe.ts";
 import { fmtDuration, fmtDurationCompact } from "../units/format.ts";
 import type { AlertState } from "./alert_types.ts";
 import type { AlertRule } from "./rules.ts";
+import { describeProcessAlert } from "./process_alert_text.ts";
 
 /** A moment in notifications, which outlive the page they came from: `2026-11-21 06:10:03 UTC`. */
 export function formatMoment(ms: number): string {
@@ -45,6 +46,8 @@ export function describeAlert(rule: AlertRule, state: AlertState, wall: number):
       const held = rule.forMs > 0 ? ` for ${fmtDurationCompact(rule.forMs)}` : "";
       return `${what} on ${who} is ${value} (${limit}${held})`;
     }
+    case "process":
+      return describeProcessAlert(rule, state, { who, ended, gone, untold, span, late: LATE });
     case "offline":
       if (reason === "expected offline") return `${who} is marked as expected to be offline`;
       if (ended && gone) return `${who} stopped being watched: ${gone}`;

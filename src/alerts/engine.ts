@@ -126,7 +126,8 @@ export class AlertEngine {
     this.#newestAt.set(machine.id, at);
     if (this.#offlineSince.delete(machine.id)) this.#endOffline(machine.id, wall, "recovered");
     for (const rule of this.#rules) {
-      if (rule.kind !== "threshold" || !values || !this.#inScope(rule, machine)) continue;
+      const compares = rule.kind === "threshold" || rule.kind === "process";
+      if (!compares || !values || !this.#inScope(rule, machine)) continue;
       for (const [metric, device] of matchingMetrics(rule, values)) {
         const value = values.get(metric)!;
         const key = `${rule.name}|${machine.id}|${device ?? ""}`;

@@ -54,6 +54,8 @@ export function registerAlertRoutes(
         metric: r.metric ?? null,
         op: r.op ?? null,
         threshold: r.threshold ?? null,
+        process: r.process ?? null,
+        condition: r.condition ?? null,
         forMs: r.forMs,
         repeatMs: r.repeatMs,
         machines: r.machinesGlob,

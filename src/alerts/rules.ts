@@ -6,9 +6,15 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { DEVICE_METRICS, parseDeviceKey, SCALAR_METRICS } from "../protocol/metrics.ts";
 import { parseDuration } from "../cli/values.ts";
+import {
+  PROCESS_CONDITIONS,
+  type ProcessComparison,
+  processComparison,
+  type ProcessCondition,
+} from "./process_rules.ts";
 import { type EmailNotifierConfig, emailNotifierConfig, EmailNotifierSchema } from "./email.ts";
 
-export type AlertKind = "threshold" | "offline" | "anomaly";
+export type AlertKind = "threshold" | "offline" | "anomaly" | "process";
 export type Comparison = ">" | ">=" | "<" | "<=";
 export type Severity = "info" | "warning" | "critical";
 export type NotifierType = "webhook" | "slack" | "discord" | "ntfy" | "email";
@@ -46,6 +52,9 @@ export interface AlertRule {
   severity: Severity;
   /** Send a notice when the condition clears. */
   recovery: boolean;
+  /** Process rules: the process name (or `*`) and what is watched (process_rules.ts). */
+  process?: string;
+  condition?: ProcessCondition;
 }
 
 export interface SilenceConfig {
@@ -105,8 +114,10 @@ const NotifierSchema = z.discriminatedUnion("type", [HttpNotifierSchema, EmailNo
 
 const RuleSchema = z.strictObject({
   name: z.string().regex(/^[\w.-]{1,64}$/, "use letters, digits, '.', '_' or '-' (at most 64)"),
-  kind: z.enum(["threshold", "offline", "anomaly"]),
+  kind: z.enum(["threshold", "offline", "anomaly", "process"]),
   metric: z.string().max(300).optional(),
+  process: z.string().min(1).max(64).optional(),
+  condition: z.enum(PROCESS_CONDITIONS).optional(),
   op: z.enum([">", ">=", "<", "<="]).optional(),
   value: z.number().optional(),
   for: duration.optional(),
@@ -215,14 +226,23 @@ export function parseAlertConfig(
     const at = (field: string) => ["rules", i, field];
     if (seen.has(r.name)) fail(at("name"), `a rule named "${r.name}" already exists`);
     seen.add(r.name);
+    let compared: ProcessComparison | undefined;
     if (r.kind === "threshold") {
       if (r.metric === undefined) fail(["rules", i], "a threshold rule needs metric, op and value");
       if (!isKnownMetric(r.metric!)) fail(at("metric"), `unknown metric "${r.metric}"`);
       if (r.op === undefined) fail(["rules", i], "a threshold rule needs op (>, >=, < or <=)");
       if (r.value === undefined) fail(["rules", i], "a threshold rule needs value");
+    } else if (r.kind === "process") {
+      if (r.metric !== undefined) fail(at("metric"), "a process rule names process, not metric");
+      compared = processComparison(r, (field, detail) => fail(at(field), detail));
     } else {
       for (const field of ["metric", "op", "value"] as const) {
         if (r[field] !== undefined) fail(at(field), `only threshold rules take ${field}`);
+      }
+    }
+    if (r.kind !== "process") {
+      for (const field of ["process", "condition"] as const) {
+        if (r[field] !== undefined) fail(at(field), `only process rules take ${field}`);
       }
     }
     for (const name of r.notify ?? []) {
@@ -233,9 +253,10 @@ export function parseAlertConfig(
     return {
       name: r.name,
       kind: r.kind,
-      metric: r.metric,
-      op: r.op,
-      threshold: r.value,
+      metric: compared?.metric ?? r.metric,
+      op: compared?.op ?? r.op,
+      threshold: compared?.threshold ?? r.value,
+      ...(compared ? { process: compared.process, condition: compared.condition } : {}),
       forMs: r.for ?? (r.kind === "offline" ? 60_000 : 0),
       repeatMs: r.repeat ?? null,
       machines: r.machines === undefined ? null : globToRegExp(r.machines),

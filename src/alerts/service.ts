@@ -15,6 +15,7 @@ import {
 } from "./engine.ts";
 import { AlertHistory, type AlertRecord, type RuntimeSilence } from "./history.ts";
 import type { AlertConfig } from "./rules.ts";
+import { ProcessValues } from "./process_values.ts";
 
 export interface AlertServiceOptions {
   config: AlertConfig;
@@ -44,6 +45,9 @@ export class AlertService {
   readonly #tickMs: number;
   /** Threshold rules exist, so samples must be flattened into metric values. */
   readonly #thresholds: boolean;
+  /** Process rules need each scan's process values (process_values.ts). */
+  readonly #processRules: boolean;
+  readonly #processValues = new ProcessValues();
   #timer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
   /** Deliveries that have failed for good (for /healthz and the UI). */
@@ -56,6 +60,7 @@ export class AlertService {
     this.#log = options.log ?? ((message) => console.error(message));
     this.#tickMs = options.tickMs ?? 1000;
     this.#thresholds = this.config.rules.some((r) => r.kind === "threshold");
+    this.#processRules = this.config.rules.some((r) => r.kind === "process");
     this.#history = new AlertHistory(options.db);
     this.#history.resolveOrphans(new Set(this.config.rules.map((r) => r.name)), this.#now());
     this.#dispatcher = new Dispatcher({
@@ -123,7 +128,8 @@ export class AlertService {
    * their timeline; `wall` (arrival) tells whether what they show was found late.
    */
   onSample(machine: AlertMachine, sample: Sample, wall = this.#now()): void {
-    const values = this.#thresholds ? flattenSample(sample) : null;
+    const values = this.#thresholds || this.#processRules ? flattenSample(sample) : null;
+    if (values && this.#processRules) this.#processValues.add(machine.id, sample, values);
     this.#engine.observeSample(machine, values, sample.ts, wall);
   }
 
@@ -143,6 +149,7 @@ export class AlertService {
   /** The machine was removed: its alerts end, for the record only. */
   forgetMachine(machineId: string): void {
     this.#engine.forgetMachine(machineId, this.#now());
+    this.#processValues.forget(machineId);
   }
 
   /** Alerts firing now (pending ones are left out). */

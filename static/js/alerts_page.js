@@ -84,6 +84,13 @@ export function describeCondition(rule) {
   if (rule.kind === "threshold") return `${rule.metric} ${rule.op} ${rule.threshold}`;
   if (rule.kind === "offline") return "stops reporting";
   if (rule.kind === "anomaly") return "an anomaly event opens";
+  if (rule.kind === "process") {
+    const name = rule.process === "*" ? "any process" : rule.process;
+    if (rule.condition === "not-running") return `${name} not running`;
+    return `${name} ${
+      rule.condition === "cpu" ? "CPU %" : "memory (bytes)"
+    } ${rule.op} ${rule.threshold}`;
+  }
   return String(rule.kind);
 }
 

@@ -151,6 +151,8 @@ Deno.test("the example rules file in examples/ is valid", async () => {
     "threshold",
     "threshold",
     "offline",
+    "process",
+    "process",
     "anomaly",
   ]);
 });

@@ -206,6 +206,14 @@ Deno.test("rules read as people wrote them: globs, conditions, durations", () =>
     "fs:*:usedPct >= 90",
   );
   assert.equal(describeCondition({ kind: "offline" }), "stops reporting");
+  assert.equal(
+    describeCondition({ kind: "process", process: "nginx", condition: "not-running" }),
+    "nginx not running",
+  );
+  assert.equal(
+    describeCondition({ kind: "process", process: "*", condition: "cpu", op: ">", threshold: 90 }),
+    "any process CPU % > 90",
+  );
   assert.equal(shortDuration(0), "at once");
   assert.equal(shortDuration(5000), "5s");
   assert.equal(shortDuration(120_000), "2m");
