@@ -3,6 +3,8 @@
  * times, and a retention pass. Prints a markdown table. Run: `deno task bench store`.
  */
 import process from "node:process";
+import { DatabaseSync } from "node:sqlite";
+import { createMachineModel } from "../src/simulate/machine_model.ts";
 import { openStore } from "../src/master/store/sqlite_store.ts";
 import { retainInSlices } from "../src/master/store/retention.ts";
 import type { IngestRow } from "../src/master/store/store_types.ts";
@@ -234,7 +236,83 @@ async function oneMachineDay() {
   await Deno.remove(dir, { recursive: true });
 }
 
+/**
+ * Process scans (issue 14): one simulated web machine, 6 h at 1 s with a scan every 5 s; bytes
+ * the process tables take per scan (SQLite's dbstat), and the process queries.
+ */
+async function processScans() {
+  const dir = await Deno.makeTempDir({ prefix: "gridmon_bench_" });
+  let clock = T0;
+  const store = openStore({ path: `${dir}/gridmon.db`, retention: RETENTION, now: () => clock });
+  const model = createMachineModel("bench", 0);
+  const id = model.profile.machineId;
+  store.registerMachine(machineInfo(id), T0);
+  const seconds = 6 * 3600;
+  let scans = 0;
+  let listed = 0;
+  for (let s = 0; s < seconds; s += 100) {
+    const batch: IngestRow[] = [];
+    for (let k = s; k < s + 100; k++) {
+      const sample = model.sampleAt(T0 + k * 1000, k);
+      if (sample.processes) {
+        scans++;
+        listed += sample.processes.top.length;
+      }
+      batch.push({ machineId: id, sample, receivedAt: sample.ts + 20 });
+    }
+    clock = batch[batch.length - 1].receivedAt;
+    store.write(batch);
+  }
+  store.checkpoint();
+  store.close();
+  const db = new DatabaseSync(`${dir}/gridmon.db`, { readOnly: true });
+  const tables = ["process_scans", "process_minute", "process_hour", "process_names"];
+  let bytes = 0;
+  for (const name of tables) {
+    bytes += (db.prepare("SELECT sum(pgsize) AS b FROM dbstat WHERE name = ?").get(name) as {
+      b: number | null;
+    }).b ?? 0;
+  }
+  db.close();
+  report(
+    "bytes on disk per process scan (1 machine, 6 h, a scan every 5 s)",
+    `${Math.round(bytes / scans)} B`,
+    `${(listed / scans).toFixed(1)} processes per scan (the simulator's ${model.profile.role} ` +
+      `machine); scans + minute + hour rollups + names; ${Math.round(bytes / seconds)} B per ` +
+      `second of the machine`,
+  );
+  const again = openStore({ path: `${dir}/gridmon.db`, retention: RETENTION, now: () => clock });
+  const time = (fn: () => unknown) => {
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      fn();
+      times.push(performance.now() - t0);
+    }
+    return `${median(times).toFixed(2)} ms`;
+  };
+  report("what ran at T (raw scan)", time(() => again.processesAt(id, T0 + 3 * 3600_000 + 1234)));
+  const { pid, name } = again.latestProcesses(id)!.top[0];
+  report(
+    "one process over 6 h, 1,000 points (raw scans)",
+    time(() => again.processHistory(id, { from: T0, to: T0 + seconds * 1000, points: 1000, pid })),
+  );
+  report(
+    `one name (${name}) over 6 h (minute rollups forced)`,
+    time(() =>
+      again.processHistory(
+        id,
+        { from: T0, to: T0 + seconds * 1000, points: 360, name },
+        "minute",
+      )
+    ),
+  );
+  again.close();
+  await Deno.remove(dir, { recursive: true });
+}
+
 await oneMachineDay();
+await processScans();
 await fleetIngest();
 const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`store benchmark (${navigator.hardwareConcurrency} CPUs, load average ${load})\n`);
