@@ -52,9 +52,11 @@ Deno.test({
         stdout: "null",
         stderr: "null",
       }).spawn();
-      const stressor = await waitFor("the stressor", async () => {
+      const stressor = await waitFor("the stressor", () => {
         const children = Deno.readTextFileSync(`/proc/${stress!.pid}/task/${stress!.pid}/children`);
-        return children.trim() === "" ? undefined : Number(children.trim().split(" ")[0]);
+        return Promise.resolve(
+          children.trim() === "" ? undefined : Number(children.trim().split(" ")[0]),
+        );
       }, 10_000);
 
       // A scan that measured the stressor over a whole span of its run.
