@@ -395,6 +395,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
         "Receive errors",
         "Receive errors",
         "gridmon_network_receive_errors_total",
+        { chart: "neterr", series: "rx errors" },
       ),
       rate(
         "txErrors",
@@ -402,6 +403,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
         "Transmit errors",
         "Transmit errors",
         "gridmon_network_transmit_errors_total",
+        { chart: "neterr", series: "tx errors" },
       ),
       rate(
         "rxDrops",
@@ -409,6 +411,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
         "Receive drops",
         "Received packets dropped",
         "gridmon_network_receive_drops_total",
+        { chart: "neterr", series: "rx drops" },
       ),
       rate(
         "txDrops",
@@ -416,6 +419,7 @@ export const FAMILIES: readonly FamilyEntry[] = [
         "Transmit drops",
         "Packets dropped before sending",
         "gridmon_network_transmit_drops_total",
+        { chart: "neterr", series: "tx drops" },
       ),
     ],
   },
@@ -509,6 +513,7 @@ export const CHARTS: readonly ChartEntry[] = [
   { id: "disk", title: "Disk I/O", unit: "bytes_per_second" },
   { id: "diskutil", title: "Disk busy", unit: pct, range: [0, 100] },
   { id: "net", title: "Network", unit: "bytes_per_second" },
+  { id: "neterr", title: "Network errors and drops", unit: "per_second" },
   { id: "fs", title: "Filesystem usage", unit: pct, range: [0, 100] },
   { id: "pressure", title: "Pressure (PSI, 10 s)", unit: pct },
   { id: "temp", title: "Temperatures", unit: "celsius" },

@@ -141,6 +141,7 @@ Deno.test("a machine gets one chart per metric family it reports", () => {
     "disk",
     "diskutil",
     "net",
+    "neterr",
     "fs",
     "pressure",
     "temp",

@@ -216,7 +216,16 @@ Deno.test({
         await page.waitForSelector(`${cpu}[data-points]`);
         const points = Number(await page.getAttribute(cpu, "data-points"));
         assert.ok(points > 100, `CPU chart has ${points} points`);
-        for (const title of ["Memory", "Load average", "Disk I/O", "Network", "Filesystem usage"]) {
+        for (
+          const title of [
+            "Memory",
+            "Load average",
+            "Disk I/O",
+            "Network",
+            "Network errors and drops",
+            "Filesystem usage",
+          ]
+        ) {
           await page.waitForSelector(`.chart-card[aria-label='${title}'][data-points]`);
         }
         assert.ok(await seriesPixels(page, cpu) > 200, "the CPU line is drawn");
