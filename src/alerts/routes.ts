@@ -7,7 +7,7 @@
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { parseDuration } from "../cli/values.ts";
+import { parseDuration } from "../units/parse.ts";
 import type { AlertService } from "./service.ts";
 
 const SilenceRequest = z.strictObject({
@@ -96,9 +96,9 @@ export function registerAlertRoutes(
     let end = until;
     if (duration !== undefined) {
       try {
-        end = now() + parseDuration(duration, "duration");
+        end = now() + parseDuration(duration);
       } catch (error) {
-        return c.json({ error: (error as Error).message.replace(/^--/, "") }, 400);
+        return c.json({ error: `duration: ${(error as Error).message}` }, 400);
       }
     }
     if (end === undefined || end <= now()) {

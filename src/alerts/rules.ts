@@ -5,7 +5,7 @@
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { DEVICE_METRICS, parseDeviceKey, SCALAR_METRICS } from "../protocol/metrics.ts";
-import { parseDuration } from "../cli/values.ts";
+import { parseDuration } from "../units/parse.ts";
 import {
   PROCESS_CONDITIONS,
   type ProcessComparison,
@@ -91,7 +91,7 @@ export class AlertConfigError extends Error {
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   try {
-    return parseDuration(String(value), "duration");
+    return parseDuration(String(value));
   } catch {
     ctx.addIssue({
       code: "custom",

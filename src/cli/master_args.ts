@@ -9,15 +9,10 @@ import { RESERVED_LABELS } from "../master/export/series_groups.ts";
 /** Shortest access token accepted: 16 characters resist guessing at the login rate limit. */
 export const MIN_UI_TOKEN_LENGTH = 16;
 
-/** What to do with a damaged or empty database file at start (`--on-damaged-db`). */
-export type DamagedDbPolicy = "refuse" | "set-aside";
+import type { DamagedDbPolicy } from "../master/store/db_check.ts";
+import type { Retention } from "../master/store/store_types.ts";
 
-/** How long each storage tier is kept, in milliseconds. */
-export interface Retention {
-  raw: number;
-  minute: number;
-  hour: number;
-}
+export type { DamagedDbPolicy, Retention };
 
 export interface MasterConfig {
   port: number;

@@ -1,6 +1,7 @@
 /** `gridmon simulate` flags -> SimulateConfig. */
 import { LIMITS } from "../protocol/limits.ts";
-import { type Fault, parseFaultSpec } from "../simulate/faults.ts";
+import type { Fault } from "../simulate/faults.ts";
+import { parseFaultSpec } from "./fault_spec.ts";
 import { UsageError } from "./errors.ts";
 import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./options.ts";
 import { parseDuration, parseDurationInRange, parseInteger, parseMasterAddress } from "./values.ts";

@@ -1,16 +1,21 @@
 /** Pure parsers for flag values. Each throws UsageError naming the flag. */
 import { UsageError } from "./errors.ts";
-import { DURATION_UNITS, fmtDurationCompact } from "../units/format.ts";
+import { fmtDurationCompact } from "../units/format.ts";
+import * as units from "../units/parse.ts";
+
+/** Runs a neutral parser; its ValueError becomes a UsageError naming the flag. */
+function forFlag<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof units.ValueError) throw new UsageError(`--${flag}: ${error.message}`);
+    throw error;
+  }
+}
 
 /** Parses `250ms`, `1s`, `5m`, `48h`, `30d`, `2w` (a bare number means seconds) into milliseconds. */
 export function parseDuration(text: string, flag: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
-  if (!match) {
-    throw new UsageError(
-      `--${flag}: "${text}" is not a duration (examples: 500ms, 1s, 5m, 48h, 30d)`,
-    );
-  }
-  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "s"]);
+  return forFlag(flag, () => units.parseDuration(text));
 }
 
 /** Parses a duration and checks it lies within [minMs, maxMs]. */
@@ -32,28 +37,9 @@ export function parseDurationInRange(
 /** Formats milliseconds compactly: 250ms, 1s, 5m, 1h, 2d. */
 export const formatDuration = fmtDurationCompact;
 
-const SIZE_UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1e3,
-  kb: 1e3,
-  kib: 1024,
-  m: 1e6,
-  mb: 1e6,
-  mib: 1024 ** 2,
-  g: 1e9,
-  gb: 1e9,
-  gib: 1024 ** 3,
-};
-
 /** Parses `64MiB`, `100MB`, `1GiB`, `4096` into bytes. */
 export function parseSize(text: string, flag: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  const unit = match?.[2].toLowerCase() ?? "";
-  if (!match || !(unit in SIZE_UNITS)) {
-    throw new UsageError(`--${flag}: "${text}" is not a size (examples: 64MiB, 500MB, 2GiB)`);
-  }
-  return Math.round(Number(match[1]) * SIZE_UNITS[unit]);
+  return forFlag(flag, () => units.parseSize(text));
 }
 
 /** Parses a whole number within [min, max]. */

@@ -8,6 +8,7 @@ import {
   type ProcessConfig,
 } from "./process_args.ts";
 import { parseDurationInRange, parseMasterAddress, parseSize } from "./values.ts";
+import { DEFAULT_NET_EXCLUDE } from "../worker/collectors/network.ts";
 
 export interface WorkerConfig {
   /** WebSocket URL of the master's ingest, e.g. ws://192.168.1.101:7863/ws/worker. Absent with --print. */
@@ -50,8 +51,7 @@ export const WORKER_OPTIONS: OptionSpecs = {
   ...PROCESS_OPTIONS,
 };
 
-export const DEFAULT_NET_EXCLUDE =
-  "^(lo|veth.*|docker.*|br-.*|virbr.*|vnet.*|tap.*|tun.*|cni.*|flannel.*|cali.*|kube-.*|weave.*|lxc.*|lxd.*|podman.*|dummy.*|ifb.*|zt.*)$";
+export { DEFAULT_NET_EXCLUDE };
 
 export const MIN_INTERVAL_MS = 250;
 export const MAX_INTERVAL_MS = 3_600_000;

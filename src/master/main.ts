@@ -12,7 +12,7 @@ import {
   parseMasterArgs,
 } from "../cli/master_args.ts";
 import { ensureWritableDir } from "../cli/writable_dir.ts";
-import { DEFAULT_NET_EXCLUDE } from "../cli/worker_args.ts";
+import { DEFAULT_NET_EXCLUDE } from "../worker/collectors/network.ts";
 import { createSampler } from "../worker/sampler.ts";
 import { defaultProcessConfig } from "../cli/process_args.ts";
 import { createDetectionService } from "./detection_service.ts";

@@ -1,5 +1,5 @@
 /** macOS: a launchd daemon per role, running as `nobody`, and the plan to (un)install it. */
-import type { ServiceConfig, ServiceRole } from "../cli/service_args.ts";
+import type { ServiceConfig, ServiceRole } from "./service_config.ts";
 import type { Plan } from "./plan.ts";
 import { LINUX_PATHS } from "./systemd.ts";
 

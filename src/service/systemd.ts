@@ -1,5 +1,5 @@
 /** Linux: a hardened systemd unit per role, its token file, and the plan to (un)install them. */
-import type { ServiceConfig, ServiceRole } from "../cli/service_args.ts";
+import type { ServiceConfig, ServiceRole } from "./service_config.ts";
 import type { Plan } from "./plan.ts";
 
 /** Where gridmon's files live on Linux (and macOS for the binary). */

@@ -3,7 +3,7 @@
  * failure, and the plan to (un)install it. The token sits in a file readable by LOCAL SERVICE and
  * administrators only; cmd.exe reads it into GRIDMON_TOKEN, so it is on no command line.
  */
-import type { ServiceConfig, ServiceRole } from "../cli/service_args.ts";
+import type { ServiceConfig, ServiceRole } from "./service_config.ts";
 import type { Plan } from "./plan.ts";
 
 const LOCAL_SERVICE = "S-1-5-19";

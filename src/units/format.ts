@@ -1,8 +1,9 @@
 /**
  * Numbers in the units people read (%, KiB, MiB/s, durations, dates), for the server (alert
  * texts, notifications, API `text`) and the browser (bundled into static/gen/catalogue.js).
- * No imports: this module runs in both.
+ * It runs in both: it imports nothing but its neighbour parse.ts.
  */
+import { DURATION_UNITS } from "./parse.ts";
 
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -77,16 +78,6 @@ export function fmtDuration(s: Maybe): string {
   if (min > 0) return `${min} min ${s % 60} s`;
   return `${s} s`;
 }
-
-/** Milliseconds per unit of a compact duration (`250ms`, `5m`, `2w`). */
-export const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
 
 /** Milliseconds compactly, in the largest unit that divides them: 250ms, 1s, 5m, 1h, 2d. */
 export function fmtDurationCompact(ms: number): string {

@@ -2,7 +2,7 @@
 import { untilSignal } from "../cli/signals.ts";
 import { UsageError } from "../cli/errors.ts";
 import { ensureWritableDir } from "../cli/writable_dir.ts";
-import { formatDuration } from "../cli/values.ts";
+import { fmtDurationCompact as formatDuration } from "../units/format.ts";
 import { parseWorkerArgs, WORKER_HELP, type WorkerConfig } from "../cli/worker_args.ts";
 import { startAgent } from "./agent.ts";
 import { createSampler } from "./sampler.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../src/cli/errors.ts";
 import { SampleSchema } from "../../src/protocol/sample.ts";
-import { activeFault, type FaultContext, parseFaultSpec } from "../../src/simulate/faults.ts";
+import { activeFault, type FaultContext } from "../../src/simulate/faults.ts";
+import { parseFaultSpec } from "../../src/cli/fault_spec.ts";
 import {
   baseSample,
   createMachineModel,

@@ -4,7 +4,9 @@
  * starts. Either way the message names the file and what to do.
  */
 import { DatabaseSync } from "node:sqlite";
-import type { DamagedDbPolicy } from "../../cli/master_args.ts";
+
+/** What to do with a damaged or empty database file at start (`--on-damaged-db`). */
+export type DamagedDbPolicy = "refuse" | "set-aside";
 
 /** The file is damaged and the policy is to refuse. */
 export class DamagedDatabaseError extends Error {

@@ -3,7 +3,7 @@
  * See store_db.ts (durability, SQL), ingest.ts (rollups), retention.ts (how to call
  * `applyRetention`) and migrations.ts (schema).
  */
-import type { Retention } from "../../cli/master_args.ts";
+import type { Retention } from "./store_types.ts";
 import type { Store } from "./store_types.ts";
 import { openDatabase, prepareStatements } from "./store_db.ts";
 import { loadState, type StoreContext } from "./store_state.ts";

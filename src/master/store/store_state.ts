@@ -6,7 +6,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { parseDeviceKey } from "../../protocol/metrics.ts";
 import type { Sample } from "../../protocol/sample.ts";
-import type { Retention } from "../../cli/master_args.ts";
+import type { Retention } from "./store_types.ts";
 import { type Statements, textOf, textOrNull } from "./store_db.ts";
 import type { MachineRow, Verdict } from "./store_types.ts";
 import { addValue, type Agg, MINUTE_MS } from "./rollup.ts";

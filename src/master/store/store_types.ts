@@ -5,6 +5,22 @@
 import type { Sample } from "../../protocol/sample.ts";
 import type { StoredScan } from "./process_codec.ts";
 import type { ProcessHistory, ProcessHistoryQuery, ProcessSnapshot } from "./process_query.ts";
+import type {
+  AnomalyCause,
+  AnomalyCloseReason,
+  AnomalyEvent,
+  Verdict,
+} from "../../protocol/anomaly.ts";
+
+export { ANOMALY_CLOSE_REASONS } from "../../protocol/anomaly.ts";
+export type { AnomalyCause, AnomalyCloseReason, AnomalyEvent, Verdict };
+
+/** How long each storage tier is kept, in milliseconds. */
+export interface Retention {
+  raw: number;
+  minute: number;
+  hour: number;
+}
 
 /** What a worker says about its machine in `hello`, plus the display name. */
 export interface MachineInfo {
@@ -26,15 +42,6 @@ export interface MachineRow extends MachineInfo {
   lastSeen: number;
   /** Highest committed sequence number, -1 for none. */
   lastSeq: number;
-}
-
-/** The detector's verdict on one sample. */
-export interface Verdict {
-  /** 0..1, higher is more anomalous; null during warm-up. */
-  score: number | null;
-  anomalous: boolean;
-  /** The metric that contributed most, when anomalous. */
-  reason: string | null;
 }
 
 /** One sample to store. */
@@ -101,44 +108,6 @@ export interface ScatterResult {
   mem: number[];
   score: (number | null)[];
   anomalous: (0 | 1)[];
-}
-
-export interface AnomalyCause {
-  metric: string;
-  value: number;
-  /** The machine's normal range for this metric (from the training window). */
-  normalLow: number;
-  normalHigh: number;
-  /** Share of the score attributed to this metric, 0..1. */
-  contribution: number;
-}
-
-/**
- * Why an anomaly event ended: the machine looked normal again, the machine went offline (no
- * samples for its offline threshold), or the master restarted while it was open (the new
- * detector knows nothing about it).
- */
-export type AnomalyCloseReason = "recovered" | "offline" | "restarted";
-
-/** Every close reason, for validation. */
-export const ANOMALY_CLOSE_REASONS: readonly AnomalyCloseReason[] = [
-  "recovered",
-  "offline",
-  "restarted",
-];
-
-export interface AnomalyEvent {
-  id: number;
-  machineId: string;
-  start: number;
-  /** Null while the event is open. */
-  end: number | null;
-  peakScore: number;
-  /** The metric that contributed most. */
-  reason: string;
-  causes: AnomalyCause[];
-  /** Why it ended; null while open (and for events closed before reasons were kept). */
-  closeReason: AnomalyCloseReason | null;
 }
 
 /** An event to store: as AnomalyEvent without its id; closeReason defaults to null. */

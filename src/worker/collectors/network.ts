@@ -1,10 +1,13 @@
 /** Network rates per interface from /proc/net/dev deltas. */
 import type { NetMetrics } from "../../protocol/sample.ts";
-import { DEFAULT_NET_EXCLUDE } from "../../cli/worker_args.ts";
 import type { Clock, Collector, SampleMetrics } from "./collector.ts";
 import { readProcFile } from "./proc_file.ts";
 import { monotonicNow } from "./collector.ts";
 import { counterRate, parseCounter } from "./counters.ts";
+
+/** Interfaces left out unless `--net-include` names them: loopback and virtual ones. */
+export const DEFAULT_NET_EXCLUDE =
+  "^(lo|veth.*|docker.*|br-.*|virbr.*|vnet.*|tap.*|tun.*|cni.*|flannel.*|cali.*|kube-.*|weave.*|lxc.*|lxd.*|podman.*|dummy.*|ifb.*|zt.*)$";
 
 /** The /proc/net/dev counters the network metrics use. */
 export interface NetCounters {
