@@ -143,7 +143,9 @@ export function startConnection(options: ConnectionOptions): Connection {
     }, welcomeTimeoutMs);
     ws.onopen = () => ws.send(JSON.stringify(options.hello()));
     ws.onerror = (event) => {
-      lastError = (event as ErrorEvent).message || lastError;
+      // The first reason stands: when the welcome timer closed a slow handshake, the abort's
+      // "operation canceled" must not hide "no welcome within".
+      lastError ||= (event as ErrorEvent).message;
     };
     ws.onmessage = (event) => {
       if (socket === ws) onFrame(ws, event.data);

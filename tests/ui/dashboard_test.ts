@@ -172,7 +172,7 @@ Deno.test({
             if (!c || !c.width) return false;
             const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
             return d.some((v: number, i: number) => i % 4 === 3 && v > 0);
-          }));
+          }), 45_000); // the sparklines' history request waits behind the back-fill's writes
         await page.screenshot({ path: `${SCREENSHOT_DIR}fleet.png` });
       });
 
