@@ -26,7 +26,7 @@ import { fileRevokedSessions } from "./revoked_sessions.ts";
 import { SESSION_MAX_AGE_S } from "./ui_auth.ts";
 import { registerUiRoutes } from "./ui_routes.ts";
 import { Exporter } from "./export/exporter.ts";
-import { exportSettings } from "./export/export_settings.ts";
+import { exportSettings } from "../cli/export_settings.ts";
 
 function log(line: string): void {
   console.error(`${new Date().toISOString()} gridmon master: ${line}`);

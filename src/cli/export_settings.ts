@@ -1,10 +1,10 @@
 /** The export's settings from the command line: secrets read from their files, headers built. */
-import { UsageError } from "../../cli/errors.ts";
-import type { RemoteConfig, RemoteSpec } from "../../cli/remote_args.ts";
-import type { ExportSettings } from "./export_pipeline.ts";
-import { REMOTE_WRITE_HEADERS } from "./remote_write.ts";
-import type { RemoteTarget } from "./remote_sender.ts";
-import type { Label } from "./series_groups.ts";
+import { UsageError } from "./errors.ts";
+import type { RemoteConfig, RemoteSpec } from "./remote_args.ts";
+import type { ExportSettings } from "../master/export/export_pipeline.ts";
+import { REMOTE_WRITE_HEADERS } from "../master/export/remote_write.ts";
+import type { RemoteTarget } from "../master/export/remote_sender.ts";
+import type { Label } from "../master/export/series_groups.ts";
 
 async function readSecret(path: string, flag: string): Promise<string> {
   let text: string;
