@@ -6,6 +6,7 @@
 import process from "node:process";
 import { fitForest } from "../src/detect/isolation_forest.ts";
 import { rocAuc } from "../src/detect/roc_auc.ts";
+import { readLabelledCsv } from "../tests/helpers/labelled_csv.ts";
 
 const ODDS = new URL("../../shared/bench/odds/", import.meta.url).pathname;
 const odds = Deno.env.get("GRIDMON_ODDS_DIR") ?? ODDS;
@@ -29,17 +30,7 @@ function readReference(readme: string): Reference[] {
 }
 
 function readSet(name: string) {
-  const lines = Deno.readTextFileSync(`${odds}${name}.csv`).trim().split("\n");
-  const nF = lines[0].split(",").length - 1;
-  const n = lines.length - 1;
-  const data = new Float64Array(n * nF);
-  const labels = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const parts = lines[i + 1].split(",").map(Number);
-    for (let f = 0; f < nF; f++) data[i * nF + f] = parts[f];
-    labels[i] = parts[nF];
-  }
-  return { data, labels, n, nF };
+  return readLabelledCsv(`${odds}${name}.csv`);
 }
 
 function meanSd(values: number[]): [number, number] {

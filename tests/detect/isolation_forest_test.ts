@@ -9,22 +9,9 @@ import {
 import { Buffer } from "node:buffer";
 import { Random } from "../../src/detect/random.ts";
 import { rocAuc } from "../../src/detect/roc_auc.ts";
+import { readLabelledCsv } from "../helpers/labelled_csv.ts";
 
 const ODDS = new URL("../fixtures/detect/odds", import.meta.url).pathname;
-
-function loadLabelled(path: string): { data: Float64Array; labels: Float64Array; nF: number } {
-  const lines = Deno.readTextFileSync(path).trim().split("\n");
-  const nF = lines[0].split(",").length - 1;
-  const n = lines.length - 1;
-  const data = new Float64Array(n * nF);
-  const labels = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const parts = lines[i + 1].split(",").map(Number);
-    for (let f = 0; f < nF; f++) data[i * nF + f] = parts[f];
-    labels[i] = parts[nF];
-  }
-  return { data, labels, nF };
-}
 
 function gaussianRows(n: number, nF: number, seed: number): Float64Array {
   const rng = new Random(seed);
@@ -37,7 +24,7 @@ function gaussianRows(n: number, nF: number, seed: number): Float64Array {
 }
 
 function meanAuc(name: string, seeds: number): number {
-  const { data, labels, nF } = loadLabelled(`${ODDS}/${name}.csv`);
+  const { data, labels, nF } = readLabelledCsv(`${ODDS}/${name}.csv`);
   let sum = 0;
   for (let seed = 0; seed < seeds; seed++) {
     const forest = fitForest(data, labels.length, nF, { seed });

@@ -2,8 +2,8 @@
  * A small, real master for worker tests and benchmarks: Deno.serve on 127.0.0.1 (port 0 by
  * default) with the worker WebSocket, validating every frame with the shared protocol code,
  * "committing" samples (dropping duplicates like the real master) and acknowledging them.
- * It can refuse tokens, stop acknowledging, cut connections mid-stream, and go down and come
- * back on the same port.
+ * It can refuse tokens, stop acknowledging, cut connections mid-stream (on demand or every Nth
+ * frame), and go down and come back on the same port. Used by the worker and simulator tests.
  */
 import { CLOSE, type Hello } from "../../src/protocol/messages.ts";
 import type { Sample } from "../../src/protocol/sample.ts";
@@ -15,6 +15,22 @@ export interface FakeMasterOptions {
   port?: number;
   /** Highest seq already committed per machine id (default none, i.e. -1). */
   lastSeq?: Record<string, number>;
+  /** Cut a connection (1011, nothing stored or acked) on every Nth samples frame it sends. */
+  cutEveryFrames?: number;
+}
+
+/** What the fake master holds for one machine. */
+export interface FakeMachine {
+  /** The newest accepted hello. */
+  hello: Hello;
+  /** Committed samples by seq. */
+  samples: Map<number, Sample>;
+  /** Highest committed seq, -1 for none. */
+  lastSeq: number;
+  /** Samples received again after they were committed. */
+  duplicates: number;
+  /** Accepted hellos (connections) of the machine. */
+  connections: number;
 }
 
 export interface FakeMaster {
@@ -23,6 +39,8 @@ export interface FakeMaster {
   readonly url: string;
   /** Committed samples, per machine, in arrival order (duplicates left out). */
   readonly committed: Map<string, Sample[]>;
+  /** Per machine: its hello, committed samples by seq, duplicates and connections. */
+  readonly machines: Map<string, FakeMachine>;
   /** Seqs of every sample received, duplicates included, in arrival order. */
   readonly received: number[];
   /** `samples` frames received. */
@@ -45,6 +63,8 @@ export interface FakeMaster {
   dropConnections(): void;
   /** Stops listening and closes every socket. */
   down(): Promise<void>;
+  /** The same as down(): for tests that end with it. */
+  close(): Promise<void>;
   /** Listens again on the same port. */
   up(): void;
   /** Resolves once `predicate` holds, polling; rejects after `timeoutMs` with `what`. */
@@ -55,6 +75,7 @@ export interface FakeMaster {
 export function startFakeMaster(options: FakeMasterOptions = {}): FakeMaster {
   const token = options.token ?? "secret";
   const committed = new Map<string, Sample[]>();
+  const machines = new Map<string, FakeMachine>();
   const lastSeq = new Map<string, number>(Object.entries(options.lastSeq ?? {}));
   const received: number[] = [];
   const hellos: Hello[] = [];
@@ -68,6 +89,7 @@ export function startFakeMaster(options: FakeMasterOptions = {}): FakeMaster {
 
   function accept(socket: WebSocket): void {
     let machineId: string | undefined;
+    let socketFrames = 0;
     sockets.add(socket);
     socket.onclose = () => sockets.delete(socket);
     socket.onmessage = (event) => {
@@ -86,6 +108,11 @@ export function startFakeMaster(options: FakeMasterOptions = {}): FakeMaster {
         }
         machineId = frame.machineId;
         hellos.push(frame);
+        const machine = machines.get(machineId) ??
+          { hello: frame, samples: new Map(), lastSeq: -1, duplicates: 0, connections: 0 };
+        machine.hello = frame;
+        machine.connections++;
+        machines.set(machineId, machine);
         socket.send(JSON.stringify({
           type: "welcome",
           v: PROTOCOL_VERSION,
@@ -100,17 +127,28 @@ export function startFakeMaster(options: FakeMasterOptions = {}): FakeMaster {
         return;
       }
       frames++;
+      if (options.cutEveryFrames && ++socketFrames % options.cutEveryFrames === 0) {
+        socket.close(1011, "cut by test");
+        return;
+      }
       dropped = Math.max(dropped, frame.dropped ?? 0);
       const rows = committed.get(machineId) ?? [];
       committed.set(machineId, rows);
+      const machine = machines.get(machineId)!;
       let last = lastSeq.get(machineId) ?? -1;
       for (const sample of frame.samples) {
         received.push(sample.seq);
-        if (sample.seq <= last) continue; // a duplicate: already committed
+        if (sample.machineId !== machineId) invalid.push("sample of another machine");
+        if (sample.seq <= last) { // a duplicate: already committed
+          machine.duplicates++;
+          continue;
+        }
         rows.push(sample);
+        machine.samples.set(sample.seq, sample);
         last = sample.seq;
       }
       lastSeq.set(machineId, last);
+      machine.lastSeq = last;
       if (fake.acking) socket.send(JSON.stringify({ type: "ack", v: PROTOCOL_VERSION, seq: last }));
     };
   }
@@ -142,6 +180,7 @@ export function startFakeMaster(options: FakeMasterOptions = {}): FakeMaster {
       return `ws://127.0.0.1:${port}/ws/worker`;
     },
     committed,
+    machines,
     received,
     get frames() {
       return frames;
@@ -174,6 +213,9 @@ export function startFakeMaster(options: FakeMasterOptions = {}): FakeMaster {
       sockets.clear();
       await server?.shutdown();
       server = undefined;
+    },
+    close() {
+      return fake.down();
     },
     up,
     async waitFor(predicate, what, timeoutMs = 15_000) {

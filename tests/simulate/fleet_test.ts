@@ -4,7 +4,7 @@ import { SampleSchema } from "../../src/protocol/sample.ts";
 import { startFleet } from "../../src/simulate/fleet.ts";
 import { createMachineModel } from "../../src/simulate/machine_model.ts";
 import { runSimulation } from "../../src/simulate/main.ts";
-import { type FakeMaster, startFakeMaster } from "./fake_master.ts";
+import { type FakeMaster, startFakeMaster } from "../helpers/fake_master.ts";
 
 const TOKEN = "test-token-123";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startFakeMaster } from "./fake_master.ts";
+import { startFakeMaster } from "../helpers/fake_master.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 

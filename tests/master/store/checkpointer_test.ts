@@ -64,12 +64,25 @@ Deno.test("store.checkpoint() empties the WAL while the background checkpointer 
 });
 
 Deno.test("closing a store waits for a running background checkpoint, leaving no files behind", async () => {
-  const { tempStore, rowOf, simpleSample } = await import("./store_fixtures.ts");
+  const { RETENTION, tempStore, rowOf, simpleSample } = await import("./store_fixtures.ts");
+  const { openStore } = await import("../../../src/master/store/sqlite_store.ts");
   const t0 = Date.UTC(2026, 0, 15);
   for (let round = 0; round < 10; round++) {
-    const { store, dir } = await tempStore(() => t0);
-    for (let i = 0; i < 20; i++) store.write([rowOf(simpleSample("m", t0 + i * 1000, i, i))]);
-    store.close();
-    await Deno.remove(dir, { recursive: true });
+    const { store, dir, path } = await tempStore(() => t0);
+    try {
+      for (let i = 0; i < 20; i++) store.write([rowOf(simpleSample("m", t0 + i * 1000, i, i))]);
+      store.close();
+      // A checkpoint cut off by close() would leave the WAL (and its index) behind.
+      const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assert.deepEqual(left, ["gridmon.db"], `round ${round}`);
+      const reopened = openStore({ path, retention: RETENTION, now: () => t0 });
+      try {
+        assert.equal(reopened.recentSamples("m", 100).length, 20, `round ${round}`);
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   }
 });
