@@ -25,8 +25,10 @@ const browser = await launchBrowser();
 const rows: [string, string, string, boolean][] = [];
 try {
   await waitUntil(`${MACHINES} machines`, async () => {
-    const list = await api<{ lastSeen: number }[]>(master, "/api/machines");
-    return list.length === MACHINES && list.every((m) => Date.now() - m.lastSeen < 10_000);
+    const list = await api<{ latest: { ts: number } | null }[]>(master, "/api/machines");
+    // Back-filled: every machine's newest sample is recent by its own time.
+    return list.length === MACHINES &&
+      list.every((m) => m.latest !== null && Date.now() - m.latest.ts < 10_000);
   }, 180_000);
 
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
