@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { SampleSchema } from "../../src/protocol/sample.ts";
 import type { ProcessEntry } from "../../src/protocol/processes.ts";
-import { FAULT_KINDS, parseFaultSpec } from "../../src/simulate/faults.ts";
+import { FAULT_KINDS } from "../../src/simulate/faults.ts";
+import { parseFaultSpec } from "../../src/cli/fault_spec.ts";
 import { createMachineModel } from "../../src/simulate/machine_model.ts";
 import { faultPid } from "../../src/simulate/process_model.ts";
 
