@@ -28,6 +28,12 @@ async function scanAsNobody(options: string): Promise<{ scan: ProcessScan; own: 
   const denoDir = Deno.makeTempDirSync({ prefix: "gridmon-deno-dir-" });
   await run("chown", [`${NOBODY}:${NOBODY}`, denoDir]);
   await run("mount", ["-t", "proc", "-o", options, "proc", mount]);
+  // root's own processes, so that other users' processes exist however bare the machine is
+  // (a CI container may run little else)
+  const rootSleepers = Array.from(
+    { length: 12 },
+    () => new Deno.Command("sleep", { args: ["30"] }).spawn(),
+  );
   // a process of nobody's own besides the scanner, which it may read
   const sleeper = new Deno.Command("setpriv", {
     args: ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "sleep", "30"],
@@ -58,8 +64,10 @@ async function scanAsNobody(options: string): Promise<{ scan: ProcessScan; own: 
     const { scan, pid } = JSON.parse(new TextDecoder().decode(output.stdout));
     return { scan, own: [pid, sleeper.pid] };
   } finally {
-    sleeper.kill();
-    await sleeper.status;
+    for (const child of [sleeper, ...rootSleepers]) {
+      child.kill();
+      await child.status;
+    }
     await run("umount", [mount]);
     Deno.removeSync(mount);
     Deno.removeSync(denoDir, { recursive: true });
