@@ -31,16 +31,42 @@ export function createMemoryStore(): MemoryStore {
     closed: false,
     registerMachine(info: MachineInfo, now: number): MachineRow {
       const old = machines.get(info.id);
+      if (old?.purging) throw new RangeError(`machine ${info.id} is being deleted`);
       const row: MachineRow = {
         ...info,
         firstSeen: old?.firstSeen ?? now,
         lastSeen: old?.lastSeen ?? now,
         lastSeq: old?.lastSeq ?? -1,
       };
+      if (old?.expectedOffline) row.expectedOffline = old.expectedOffline;
       machines.set(info.id, row);
       return { ...row };
     },
     getMachine: (id) => machines.get(id),
+    removeMachine(id, now, { deleteData }) {
+      const row = machines.get(id);
+      if (!row) return undefined;
+      row.removedAt ??= now;
+      delete row.expectedOffline;
+      if (deleteData) row.purging = true;
+      return { ...row };
+    },
+    purgeMachine(id) {
+      const row = machines.get(id);
+      if (row && !row.purging) throw new RangeError(`machine ${id} is not being deleted`);
+      const before = store.rows.length;
+      store.rows = store.rows.filter((r) => r.machineId !== id);
+      for (const key of [...seen]) if (key.startsWith(`${id}\u0000`)) seen.delete(key);
+      machines.delete(id);
+      return { deleted: { raw: before - store.rows.length }, done: true };
+    },
+    setExpectedOffline(id, mark) {
+      const row = machines.get(id);
+      if (!row) return undefined;
+      if (mark) row.expectedOffline = { ...mark };
+      else delete row.expectedOffline;
+      return { ...row };
+    },
     listMachines: () => [...machines.values()],
     touchMachines(lastSeen) {
       for (const [id, t] of lastSeen) {

@@ -106,11 +106,18 @@ export function registerMachine(ctx: StoreContext, info: MachineInfo, now: numbe
   const name = info.name?.trim() || info.hostname?.trim() || "";
   if (existing) {
     const old = existing.row;
+    if (old.purging) {
+      throw new RangeError(
+        `Machine ${info.id} was removed and its data is being deleted; it can join once that is done`,
+      );
+    }
+    // Saving the info also brings a removed machine back (removed_at = NULL).
     existing.row = rowFrom(info, name || old.name, {
       firstSeen: old.firstSeen,
       lastSeen: Math.max(old.lastSeen, now),
       lastSeq: old.lastSeq,
     });
+    if (old.expectedOffline) existing.row.expectedOffline = old.expectedOffline;
     saveInfo(ctx, existing.idx, existing.row);
     return { ...existing.row };
   }

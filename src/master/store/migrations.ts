@@ -2,6 +2,9 @@
  * Numbered schema migrations. `PRAGMA user_version` holds the number of the last one applied;
  * each runs in its own transaction, in order, so an old database is brought up to date on open.
  * Never edit a migration that has shipped: add the next one.
+ *
+ * A column named `machine` always holds `machines.idx`: deleting a removed machine's data
+ * (machine_removal.ts) empties every table that has one, whichever migration added it.
  */
 import type { DatabaseSync } from "node:sqlite";
 
@@ -163,6 +166,22 @@ export const MIGRATIONS: readonly Migration[] = [
         watched TEXT,
         UNIQUE (machine, bucket)
       );
+    `,
+  },
+  {
+    version: 6,
+    name: "removed machines and expected-offline marks",
+    sql: `
+      -- When a person removed the machine from the fleet (NULL while it is in it); purge = 1
+      -- while its data is being deleted, the row itself last. A removed machine whose data was
+      -- kept comes back when it connects again.
+      ALTER TABLE machines ADD COLUMN removed_at INTEGER;
+      ALTER TABLE machines ADD COLUMN purge INTEGER NOT NULL DEFAULT 0;
+      -- A person's word that the machine is expected to be offline (no offline alert): since
+      -- when, until when (NULL: until lifted) and why.
+      ALTER TABLE machines ADD COLUMN expected_offline_since INTEGER;
+      ALTER TABLE machines ADD COLUMN expected_offline_until INTEGER;
+      ALTER TABLE machines ADD COLUMN expected_offline_note TEXT;
     `,
   },
 ];

@@ -57,6 +57,8 @@ export interface ProcessTables {
    * rolled-back transaction. Call it before anything else.
    */
   reload(machines: Iterable<number>): void;
+  /** Drops what memory holds of a machine whose data is being deleted (nothing is written back). */
+  forget(machine: number): void;
   /** How retention deletes each table's rows: the tier whose retention applies. */
   readonly retention: { tier: "raw" | "minute" | "hour"; statements: TierStatements }[];
 }
@@ -284,6 +286,10 @@ export function openProcessTables(db: DatabaseSync): ProcessTables {
     },
     readBuckets,
     reload,
+    forget(machine) {
+      latest.delete(machine);
+      open.delete(machine);
+    },
     retention: [
       { tier: "raw", statements: tierStatements(db, "process_scans", "ts") },
       { tier: "minute", statements: tierStatements(db, "process_minute", "bucket") },

@@ -55,7 +55,8 @@ export function queryScatter(
     const one = ctx.machines.get(query.machineId);
     machines = one ? [one] : [];
   } else {
-    machines = [...ctx.machines.values()];
+    // The fleet's scatter: removed machines are no longer part of it (asked by id, they are).
+    machines = [...ctx.machines.values()].filter((s) => s.row.removedAt === undefined);
   }
   const perMachine = machines.length === 0 ? 0 : Math.ceil(limit / machines.length);
   const cpuSeries = ctx.catalog.seriesByKey.get("cpu.usage");

@@ -21,6 +21,7 @@ import { queryFleet } from "./fleet.ts";
 import { queryScatter, recentSamples } from "./sample_query.ts";
 import { listAnomalies, openAnomaly, updateAnomaly } from "./anomaly_events.ts";
 import { applyRetention, RETENTION_MAX_ROWS_PER_CALL } from "./retention.ts";
+import { purgeMachine, removeMachine, setExpectedOffline } from "./machine_removal.ts";
 import { ValueWriter } from "./value_codec.ts";
 import { newWalk } from "./sample_values.ts";
 import { openProcessTables } from "./process_store.ts";
@@ -140,6 +141,9 @@ export function openStore(options: StoreOptions): SqliteStore {
     },
     listMachines: () => [...open().machines.values()].map((s) => ({ ...s.row })),
     touchMachines: (lastSeen) => touchMachines(open(), lastSeen),
+    removeMachine: (id, now, options) => removeMachine(open(), id, now, options),
+    purgeMachine: (id, maxRows) => purgeMachine(open(), id, maxRows),
+    setExpectedOffline: (id, mark) => setExpectedOffline(open(), id, mark),
     write(rows) {
       const acks = writeRows(open(), rows);
       checkpointer?.poke();

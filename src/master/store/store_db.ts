@@ -88,7 +88,7 @@ function statementTexts() {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     updateMachineInfo: `UPDATE machines SET name = ?, hostname = ?, os = ?, os_name = ?,
         kernel = ?, arch = ?, cores = ?, mem_total = ?, agent_version = ?, interval_ms = ?,
-        last_seen = ? WHERE idx = ?`,
+        last_seen = ?, removed_at = NULL WHERE idx = ?`,
     saveLatest: `INSERT OR REPLACE INTO machine_latest (machine, ts, sample, verdict)
       VALUES (?, ?, ?, ?)`,
     allLatest: `SELECT machine, ts, sample, verdict FROM machine_latest`,
@@ -96,8 +96,19 @@ function statementTexts() {
         WHERE idx = ?`,
     touchMachine: `UPDATE machines SET last_seen = max(last_seen, ?) WHERE idx = ?`,
     allMachines: `SELECT idx, ${
-      blobs("id", "name", "hostname", "os", "os_name", "kernel", "arch", "agent_version")
-    }, cores, mem_total, interval_ms, first_seen, last_seen, last_seq, open_minute, minute_floor
+      blobs(
+        "id",
+        "name",
+        "hostname",
+        "os",
+        "os_name",
+        "kernel",
+        "arch",
+        "agent_version",
+        "expected_offline_note",
+      )
+    }, cores, mem_total, interval_ms, first_seen, last_seen, last_seq, open_minute, minute_floor,
+      removed_at, purge, expected_offline_since, expected_offline_until
       FROM machines ORDER BY idx`,
     allSeries: `SELECT idx, ${blobs("key")} FROM series`,
     insertSeries: `INSERT INTO series (key) VALUES (?)`,

@@ -161,6 +161,11 @@ interface MachineDbRow {
   last_seq: number;
   open_minute: number | null;
   minute_floor: number;
+  removed_at: number | null;
+  purge: number;
+  expected_offline_since: number | null;
+  expected_offline_until: number | null;
+  expected_offline_note: unknown;
 }
 
 /** Builds the public row of a machine from its database row. */
@@ -183,6 +188,15 @@ function machineRowOf(r: MachineDbRow): MachineRow {
   const kernel = textOrNull(r.kernel);
   if (osName !== null) row.osName = osName;
   if (kernel !== null) row.kernel = kernel;
+  if (r.removed_at !== null) row.removedAt = r.removed_at;
+  if (r.purge === 1) row.purging = true;
+  if (r.expected_offline_since !== null) {
+    row.expectedOffline = {
+      since: r.expected_offline_since,
+      until: r.expected_offline_until,
+      note: textOrNull(r.expected_offline_note),
+    };
+  }
   return row;
 }
 
@@ -284,6 +298,12 @@ export function loadState(ctx: StoreContext): void {
   }
   for (const r of ctx.st.allMachines.all() as unknown as MachineDbRow[]) {
     const state = newMachineState(r.idx, machineRowOf(r), now);
+    if (state.row.purging) {
+      // Its data is being deleted: nothing of it is loaded, so nothing is written back.
+      ctx.machines.set(state.row.id, state);
+      ctx.byIdx.set(r.idx, state);
+      continue;
+    }
     const saved = latest.get(r.idx);
     if (saved) {
       state.latest = {

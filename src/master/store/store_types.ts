@@ -42,6 +42,26 @@ export interface MachineRow extends MachineInfo {
   lastSeen: number;
   /** Highest committed sequence number, -1 for none. */
   lastSeq: number;
+  /** When a person removed the machine from the fleet; absent while it is in it. */
+  removedAt?: number;
+  /** Removed with its data, which is being deleted (the row goes last). */
+  purging?: boolean;
+  /** A person said the machine is expected to be offline; absent otherwise. */
+  expectedOffline?: ExpectedOffline;
+}
+
+/** A person's word that a machine is expected to be offline: no offline alert while it holds. */
+export interface ExpectedOffline {
+  since: number;
+  /** When the mark lapses by itself; null: until a person lifts it. */
+  until: number | null;
+  note: string | null;
+}
+
+/** What one `purgeMachine` call deleted, per table, and whether nothing of the machine is left. */
+export interface PurgeProgress {
+  deleted: Record<string, number>;
+  done: boolean;
 }
 
 /** One sample to store. */
@@ -116,10 +136,28 @@ export type NewAnomalyEvent = Omit<AnomalyEvent, "id" | "closeReason"> & {
 };
 
 export interface Store {
-  /** Inserts or updates a machine (first seen is kept). */
+  /**
+   * Inserts or updates a machine (first seen is kept). A removed machine whose data was kept is
+   * back (removedAt cleared); one whose data is being deleted throws until that is done.
+   */
   registerMachine(info: MachineInfo, now: number): MachineRow;
+  /** A machine, removed ones included. */
   getMachine(id: string): MachineRow | undefined;
+  /** Every machine, removed ones included (with `removedAt`). */
   listMachines(): MachineRow[];
+  /**
+   * Marks a machine as removed and clears its expected-offline mark; with `deleteData` its data
+   * is then deleted by `purgeMachine`. Undefined for an unknown id.
+   */
+  removeMachine(id: string, now: number, options: { deleteData: boolean }): MachineRow | undefined;
+  /**
+   * Deletes at most about `maxRows` rows of a machine removed with its data, from every table
+   * keyed by machine, in short statements; when nothing is left, its row too (`done`).
+   * Call it until done, letting other work run in between.
+   */
+  purgeMachine(id: string, maxRows: number): PurgeProgress;
+  /** Sets or lifts (null) the expected-offline mark. Undefined for an unknown id. */
+  setExpectedOffline(id: string, mark: ExpectedOffline | null): MachineRow | undefined;
   /** Marks machines as seen (called after each flush). */
   touchMachines(lastSeen: Map<string, number>): void;
   /**
