@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS alert_history (
 );
 CREATE INDEX IF NOT EXISTS alert_history_fired ON alert_history (fired_at);
 CREATE INDEX IF NOT EXISTS alert_history_open ON alert_history (resolved_at) WHERE resolved_at IS NULL;
+CREATE INDEX IF NOT EXISTS alert_history_machine ON alert_history (machine_id);
 CREATE TABLE IF NOT EXISTS alert_delivery (
   alert_id INTEGER NOT NULL,
   notifier TEXT NOT NULL,
@@ -234,6 +235,31 @@ export class AlertHistory {
       silenced: row.silenced === 1,
       message: row.message,
     }));
+  }
+
+  /**
+   * Deletes up to `maxRows` alerts of a machine (a removed machine's data) with their delivery
+   * outcomes, in one short transaction. Returns how many alerts were deleted.
+   */
+  deleteMachine(machineId: string, maxRows: number): number {
+    const ids = this.#db.prepare(`SELECT id FROM alert_history WHERE machine_id = ? LIMIT ?`)
+      .all(machineId, maxRows) as { id: number }[];
+    if (ids.length === 0) return 0;
+    const list = JSON.stringify(ids.map((r) => r.id));
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      this.#db.prepare(
+        `DELETE FROM alert_delivery WHERE alert_id IN (SELECT value FROM json_each(?))`,
+      )
+        .run(list);
+      this.#db.prepare(`DELETE FROM alert_history WHERE id IN (SELECT value FROM json_each(?))`)
+        .run(list);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    return ids.length;
   }
 
   /** Closes alerts left open whose rule no longer exists (the rules file changed). */

@@ -152,6 +152,14 @@ export class AlertService {
     this.#processValues.forget(machineId);
   }
 
+  /**
+   * Deletes up to `maxRows` of a removed machine's recorded alerts (call until it returns 0).
+   * Forget the machine first, so no alert of it is open.
+   */
+  deleteMachineHistory(machineId: string, maxRows: number): number {
+    return this.#history.deleteMachine(machineId, maxRows);
+  }
+
   /** Alerts firing now (pending ones are left out). */
   active(): AlertState[] {
     return this.#engine.active().filter((a) => a.firedAt !== null);

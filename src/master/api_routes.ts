@@ -18,6 +18,11 @@ function compare(a: string, b: string): number {
 }
 const NOT_FOUND = { error: "no machine with that id" };
 
+function hasKeptData(store: Store, id: string): boolean {
+  const row = store.getMachine(id);
+  return row !== undefined && !row.purging;
+}
+
 /** Registers /api/machines*, /api/fleet/series, /api/scatter and /api/anomalies on `app`. */
 export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
   const { store, fleet, now } = deps;
@@ -40,7 +45,8 @@ export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
     const { from, to } = timeRange(query, now(), HOUR);
     const points = intParam(query, "points", 1000, 1, 10_000);
     const metrics = metricsParam(query);
-    if (!fleet.get(id)) return c.json(NOT_FOUND, 404);
+    // A removed machine whose data was kept still has its history.
+    if (!fleet.get(id) && !hasKeptData(store, id)) return c.json(NOT_FOUND, 404);
     return c.json(store.querySeries(id, { from, to, points, metrics }));
   });
 
@@ -68,7 +74,9 @@ export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
     return c.json(
       events.map((event) => ({
         ...event,
-        machineName: fleet.get(event.machineId)?.row.name ?? event.machineId,
+        machineName: fleet.get(event.machineId)?.row.name ??
+          store.getMachine(event.machineId)?.name ??
+          event.machineId,
       })),
     );
   });

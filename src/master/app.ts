@@ -17,6 +17,8 @@ import { HandshakeGate, type HandshakeGateOptions } from "./handshake_gate.ts";
 import type { IngestHub } from "./ingest_hub.ts";
 import type { IngestStats } from "./ingest_stats.ts";
 import type { LiveFeed } from "./live_feed.ts";
+import type { MachineAdmin } from "./machine_admin.ts";
+import { registerMachineRoutes } from "./machine_routes.ts";
 import { originMatchesHost } from "./origin_check.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./prometheus.ts";
 import { BadRequestError } from "./query_params.ts";
@@ -59,6 +61,8 @@ export interface AppDeps {
   alerts?: AlertService;
   /** p99 and max event-loop lag of the last minute, in ms (for /healthz). */
   eventLoopLag?: () => { p99: number; max: number };
+  /** Removes machines and marks them as expected to be offline (DELETE/PUT /api/machines/...). */
+  admin: MachineAdmin;
   /** The listen address, and extra names the Host header may carry (see request_guards.ts). */
   bind: string;
   allowedHosts?: readonly string[];
@@ -207,6 +211,7 @@ export function createApp(deps: AppDeps): Hono {
 
   registerApiRoutes(app, { store: deps.store, fleet, now });
   registerProcessRoutes(app, { store: deps.store, fleet, now });
+  registerMachineRoutes(app, { admin: deps.admin, store: deps.store, now });
   if (deps.alerts) registerAlertRoutes(app, deps.alerts, now);
 
   app.get("/metrics", (c) => {

@@ -4,7 +4,7 @@
  * touch SQLite for "what is happening now".
  */
 import type { Sample } from "../protocol/sample.ts";
-import type { MachineRow, Verdict } from "./store/store_types.ts";
+import type { ExpectedOffline, MachineRow, Verdict } from "./store/store_types.ts";
 import { CounterTotals } from "./counter_totals.ts";
 
 /** One machine as the master currently sees it. */
@@ -51,11 +51,37 @@ export function offlineAfterMs(intervalMs: number): number {
 export class FleetState {
   readonly #machines = new Map<string, MachineState>();
   readonly #listeners = new Set<MachineListener>();
+  readonly #removedListeners = new Set<(machineId: string) => void>();
 
   /** Registers a status-change listener; returns a function that removes it. */
   onChange(listener: MachineListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Registers a listener for machines a person removed; returns a function that removes it. */
+  onRemoved(listener: (machineId: string) => void): () => void {
+    this.#removedListeners.add(listener);
+    return () => this.#removedListeners.delete(listener);
+  }
+
+  /** A person removed the machine: it leaves the fleet (until it connects again). */
+  remove(id: string): boolean {
+    if (!this.#machines.delete(id)) return false;
+    for (const listener of this.#removedListeners) listener(id);
+    return true;
+  }
+
+  /** Sets or lifts (null) the machine's expected-offline mark, notifying listeners. */
+  setExpectedOffline(id: string, mark: ExpectedOffline | null): void {
+    const state = this.#machines.get(id);
+    if (!state) return;
+    const row = { ...state.row };
+    if (mark) row.expectedOffline = mark;
+    else delete row.expectedOffline;
+    state.row = row;
+    state.revision++;
+    this.#notify(state);
   }
 
   get(id: string): MachineState | undefined {

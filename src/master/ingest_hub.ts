@@ -63,6 +63,11 @@ export interface StorageRefusal {
   storageError: string;
 }
 
+/** `attach` refused the source for now: its machine was removed and its data is being deleted. */
+export interface BeingDeleted {
+  beingDeleted: string;
+}
+
 /** Builds the machine info a hello describes; the display name falls back to the hostname. */
 export function machineInfoFromHello(hello: Hello, fallbackName: string): MachineInfo {
   const name = hello.name?.trim() || hello.hostname.trim() || fallbackName;
@@ -131,7 +136,7 @@ export class IngestHub {
   attach(
     session: IngestSession,
     info: MachineInfo,
-  ): MachineRow | "duplicate" | StorageRefusal {
+  ): MachineRow | "duplicate" | StorageRefusal | BeingDeleted {
     const now = this.#opts.now();
     const holder = this.#sessions.get(info.id);
     if (holder && now - holder.lastFrameAt <= offlineAfterMs(info.intervalMs)) return "duplicate";
@@ -139,6 +144,12 @@ export class IngestHub {
     // retry) except one now and then, whose writes tell whether the store works again.
     if (this.#storage && now < this.#storage.retryAt) {
       return { storageError: this.#storage.error };
+    }
+    const known = this.#opts.store.getMachine(info.id);
+    if (known?.purging) {
+      return {
+        beingDeleted: "this machine was removed and its data is being deleted; retry in a moment",
+      };
     }
     let row: MachineRow;
     try {
@@ -153,6 +164,13 @@ export class IngestHub {
       );
       this.#sessions.delete(info.id);
       holder.close(REPLACED.code, REPLACED.reason);
+    }
+    if (known?.removedAt !== undefined) {
+      this.#opts.log(
+        `machine ${JSON.stringify(row.name)} (${info.id}), removed ${
+          new Date(known.removedAt).toISOString()
+        }, connected again: reactivated, with the data kept at its removal`,
+      );
     }
     this.#sessions.set(info.id, session);
     this.#opts.fleet.connect(row, now);

@@ -1,9 +1,9 @@
 /**
  * /ws/live fan-out to UIs: a `tick` about once a second with compact values of every machine that
  * reported since the last one, full `sample` frames for subscribed machines, `machine` status
- * changes and `anomaly` events. The master drops a client that does not keep up (4008): its send
- * buffer passes the cap, or has not emptied for `maxStalledMs` (the kernel's socket buffer is
- * full and not draining: the client stopped reading).
+ * changes, `removed` machines and `anomaly` events. The master drops a client that does not keep
+ * up (4008): its send buffer passes the cap, or has not emptied for `maxStalledMs` (the kernel's
+ * socket buffer is full and not draining: the client stopped reading).
  */
 import type { Sample } from "../protocol/sample.ts";
 import type { FleetState, MachineState } from "./fleet_state.ts";
@@ -101,9 +101,16 @@ export class LiveFeed {
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       maxStalledMs: options.maxStalledMs ?? 10_000,
     };
-    this.#unsubscribe = options.fleet.onChange((state) =>
-      this.#broadcast({ type: "machine", machine: machineJson(state) })
-    );
+    const stops = [
+      options.fleet.onChange((state) =>
+        this.#broadcast({ type: "machine", machine: machineJson(state) })
+      ),
+      options.fleet.onRemoved((machineId) => {
+        this.#dirty.delete(machineId);
+        this.#broadcast({ type: "removed", machineId });
+      }),
+    ];
+    this.#unsubscribe = () => stops.forEach((stop) => stop());
   }
 
   get clientCount(): number {

@@ -68,6 +68,10 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       problem(`a remote worker already reports machine ${host.machineId}; retrying`);
       return undefined;
     }
+    if ("beingDeleted" in row) {
+      problem(`${row.beingDeleted}; retrying`);
+      return undefined;
+    }
     if ("storageError" in row) {
       problem(`storage failing (${row.storageError}); retrying`);
       return undefined;

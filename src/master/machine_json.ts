@@ -2,16 +2,19 @@
 import type { Sample } from "../protocol/sample.ts";
 import { NO_VERDICT } from "./detection_port.ts";
 import type { MachineClash, MachineState } from "./fleet_state.ts";
-import type { MachineRow, Verdict } from "./store/store_types.ts";
+import type { ExpectedOffline, MachineRow, Verdict } from "./store/store_types.ts";
 
 /** A machine as docs/api.md describes it. */
-export interface MachineJson extends Omit<MachineRow, "lastSeq"> {
+export interface MachineJson
+  extends Omit<MachineRow, "lastSeq" | "removedAt" | "purging" | "expectedOffline"> {
   online: boolean;
   latest: Sample | null;
   anomaly: Verdict;
   alerts: number;
   /** Another host using this machine's id was refused (a cloned VM or container), if lately. */
   clash: MachineClash | null;
+  /** A person said the machine is expected to be offline (no offline alert), or null. */
+  expectedOffline: ExpectedOffline | null;
 }
 
 /** Builds the API shape from the in-memory state. */
@@ -36,6 +39,7 @@ export function machineJson(state: MachineState): MachineJson {
     anomaly: state.verdict ?? NO_VERDICT,
     alerts: state.alerts,
     clash: state.clash,
+    expectedOffline: row.expectedOffline ?? null,
   };
 }
 

@@ -13,11 +13,12 @@ import {
   type DetectionPort,
 } from "./detection_port.ts";
 import { startEventLoopLag } from "./event_loop_lag.ts";
-import { FleetState } from "./fleet_state.ts";
+import { FleetState, type MachineState } from "./fleet_state.ts";
 import type { HandshakeGateOptions } from "./handshake_gate.ts";
 import { IngestHub } from "./ingest_hub.ts";
 import { createIngestStats, type IngestStats } from "./ingest_stats.ts";
 import { LiveFeed } from "./live_feed.ts";
+import { MachineAdmin } from "./machine_admin.ts";
 import { type LocalWorker, startLocalWorker } from "./local_worker.ts";
 import { startRetentionLoop } from "./retention_loop.ts";
 import type { AnomalyEvent, Store } from "./store/store_types.ts";
@@ -83,6 +84,7 @@ function defaultLog(line: string): void {
 function loadFleet(store: Store, fleet: FleetState, now: number): Map<number, string> {
   const latest = store.latestSamples();
   for (const row of store.listMachines()) {
+    if (row.removedAt !== undefined) continue; // removed by a person: back when it connects
     const last = latest.get(row.id);
     fleet.load(row, last?.sample ?? null, last?.verdict ?? null);
   }
@@ -112,6 +114,21 @@ function wireAlerts(
 ): () => void {
   const { fleet, hub, detection, live, now } = parts;
   const machineOf = (id: string) => ({ id, name: fleet.get(id)?.row.name ?? id });
+  // Expected-offline marks as the engine knows them: told only when one is set or lifted.
+  const marked = new Set<string>();
+  const syncMark = (state: MachineState) => {
+    const id = state.row.id;
+    const expected = state.row.expectedOffline !== undefined;
+    if (expected === marked.has(id)) return;
+    if (expected) marked.add(id);
+    else marked.delete(id);
+    alerts.setExpectedOffline(id, expected);
+  };
+  for (const state of fleet.all()) syncMark(state);
+  // Alerts still open from an earlier run for machines removed since then end as removed.
+  for (const alert of alerts.active()) {
+    if (!fleet.get(alert.machineId)) alerts.forgetMachine(alert.machineId);
+  }
   // Machines known from an earlier run are offline until they reconnect.
   for (const state of fleet.all()) {
     if (!state.online) alerts.onStatus(machineOf(state.row.id), false, now());
@@ -120,7 +137,14 @@ function wireAlerts(
     hub.onCommitted((rows) => {
       for (const row of rows) alerts.onSample(machineOf(row.machineId), row.sample);
     }),
-    fleet.onChange((state) => alerts.onStatus(machineOf(state.row.id), state.online, now())),
+    fleet.onChange((state) => {
+      syncMark(state);
+      alerts.onStatus(machineOf(state.row.id), state.online, now());
+    }),
+    fleet.onRemoved((id) => {
+      marked.delete(id);
+      alerts.forgetMachine(id);
+    }),
     detection.onEvent((event) => alerts.onAnomaly(machineOf(event.machineId), event, now())),
   ];
   stops.push(alerts.onChange((notice) => {
@@ -193,6 +217,16 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const stopAlerts = options.alerts
     ? wireAlerts(options.alerts, { fleet, hub, detection, live, now })
     : () => {};
+  let local: LocalWorker | undefined;
+  const admin = new MachineAdmin({
+    store,
+    fleet,
+    hub,
+    alerts: options.alerts,
+    log,
+    now,
+    localMachineId: () => local?.machineId,
+  });
   const auth = createUiAuth({
     accessToken: options.uiToken,
     publicUi: options.publicUi,
@@ -217,12 +251,16 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     joinCommand: options.joinCommand,
     alerts: options.alerts,
     eventLoopLag: () => lag.summary(),
+    admin,
     bind: options.bind,
     allowedHosts: options.allowedHosts,
   });
 
   const flushTimer = setInterval(() => hub.flush(), options.flushEveryMs ?? 50);
-  const sweepTimer = setInterval(() => fleet.sweep(now()), 1000);
+  const sweepTimer = setInterval(() => {
+    fleet.sweep(now());
+    admin.expire(now());
+  }, 1000);
   const stopRetention = startRetentionLoop({
     store,
     stats,
@@ -234,7 +272,6 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
 
   return new Promise((resolve, reject) => {
     let server: Deno.HttpServer<Deno.NetAddr>;
-    let local: LocalWorker | undefined;
     let closing: Promise<void> | undefined;
     const stopTimers = () => {
       clearInterval(flushTimer);
@@ -244,6 +281,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
     };
 
     async function close(): Promise<void> {
+      admin.stop();
       await local?.stop();
       stopTimers();
       hub.flush();
@@ -293,6 +331,7 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
         now,
       });
     }
+    admin.resumePurges().catch((error) => log(`deleting a removed machine's data: ${error}`));
     resolve({
       port: server.addr.port,
       hostname: server.addr.hostname,

@@ -168,6 +168,9 @@ export function acceptWorkerConnection(
         "duplicate_machine",
       );
     }
+    if ("beingDeleted" in row) {
+      return close(CLOSE.tryAgainLater, row.beingDeleted, "machine_being_deleted");
+    }
     if ("storageError" in row) {
       return close(
         CLOSE.tryAgainLater,
