@@ -8,7 +8,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { parseDuration } from "../cli/values.ts";
+import { parseDuration } from "../units/parse.ts";
 import { type MachineAdmin, MachineAdminError } from "./machine_admin.ts";
 import type { Store } from "./store/store_types.ts";
 
@@ -94,9 +94,9 @@ export function registerMachineRoutes(
     let end = until ?? null;
     if (duration !== undefined) {
       try {
-        end = now() + parseDuration(duration, "duration");
+        end = now() + parseDuration(duration);
       } catch (error) {
-        return c.json({ error: (error as Error).message.replace(/^--/, "") }, 400);
+        return c.json({ error: `duration: ${(error as Error).message}` }, 400);
       }
     }
     try {
