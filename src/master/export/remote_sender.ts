@@ -156,11 +156,13 @@ export class RemoteSender {
     }
   }
 
+  // Counted before the queue file is removed: the endpoint took the batch whatever the removal
+  // does, and whoever sees the queue empty sees the counts that emptied it.
   async #delivered(batch: QueuedBatch): Promise<void> {
-    await this.queue.remove(batch);
     this.pointsSent += batch.points;
     this.bytesSent += batch.bytes;
     this.lastSuccess = Date.now();
+    await this.queue.remove(batch);
     if (this.#outageSince) {
       const seconds = Math.round((Date.now() - this.#outageSince) / 1000);
       this.#opts.log(
@@ -175,8 +177,8 @@ export class RemoteSender {
     this.#opts.log(
       `remote ${this.target.display} refused a batch for good (${why}); dropped its ${batch.points} points`,
     );
-    await this.queue.remove(batch);
     this.droppedRejected += batch.points;
+    await this.queue.remove(batch);
   }
 
   async #failed(batch: QueuedBatch, why: string): Promise<void> {
