@@ -2,8 +2,13 @@
  * Frames of the worker <-> master protocol. Every frame is a JSON text frame with a
  * `type` and the protocol version `v`.
  *
- * worker -> master: `hello` first (with the join token), then `samples` batches.
+ * worker -> master: `hello` first (with the join token), then, only once the `welcome` came,
+ * `samples` batches in seq order from the welcome's `lastSeq` on.
  * master -> worker: `welcome` (after a good hello), then `ack` after rows are committed.
+ *
+ * `lastSeq` and `ack` are high-water marks of what was sent: a seq a connection skipped counts
+ * as dropped by the worker. So samples sent before the welcome, resuming where an earlier
+ * connection stopped, would have their unstored predecessors taken as stored.
  */
 import { z } from "zod";
 import { LIMITS } from "./limits.ts";
@@ -55,7 +60,7 @@ export const WelcomeSchema = z.object({
 export const AckSchema = z.object({
   type: z.literal("ack"),
   v: version,
-  /** Every sample with seq <= this value is committed. */
+  /** Every sample this connection sent with seq <= this value is committed. */
   seq: z.int().min(-1),
 });
 
