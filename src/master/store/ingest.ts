@@ -23,6 +23,7 @@ import {
   type MachineState,
   newMachineState,
   seriesIdxFor,
+  type ShapeLayout,
   type StoreContext,
 } from "./store_state.ts";
 import { storedValue } from "./value_codec.ts";
@@ -239,7 +240,6 @@ export function closeMinute(ctx: StoreContext, state: MachineState): void {
   state.minuteFloor = state.openMinute + MINUTE_MS;
   state.openMinute = null;
   state.acc = new Map();
-  state.accSlots = null;
   state.dirty = true;
 }
 
@@ -285,25 +285,45 @@ export function persistMachine(ctx: StoreContext, state: MachineState, force = f
   state.dirty = false;
 }
 
+/** How many shapes of a machine keep their layout (see ShapeLayout). */
+const SHAPES_KEPT = 4;
+
 /**
- * The sample's values (in layout order) and sets `state.layout`/`layoutSeries` to their keys.
- * Fast path: the walk's shape equals the machine's last one, so the keys are the same.
+ * The sample's values (in layout order), and sets `state.current` to the layout they go to.
+ * Fast path: the walk's shape is one of the machine's recent ones, so the keys are the same.
  */
 function valuesOf(ctx: StoreContext, state: MachineState, row: IngestRow): number[] {
   const score = row.verdict?.score;
   const walk = ctx.walk;
   walkSample(row.sample, score, walk);
-  if (state.shape !== null && sameShape(walk.shape, state.shape)) return walk.values;
+  const shapes = state.shapes;
+  for (let i = 0; i < shapes.length; i++) {
+    const known = shapes[i];
+    if (!sameShape(walk.shape, known.shape)) continue;
+    if (i > 0) {
+      shapes.splice(i, 1);
+      shapes.unshift(known);
+    }
+    state.current = known;
+    return walk.values;
+  }
   const flat = flattenSample(row.sample);
   if (typeof score === "number" && Number.isFinite(score)) flat.set("anomaly.score", score);
   const values = [...flat.values()];
-  const keys = [...flat.keys()];
-  const series = keys.map((key) => seriesIdxFor(ctx, key));
-  state.layout = layoutIdxFor(ctx, series);
-  state.layoutSeries = series;
-  state.accSlots = null;
+  const series = [...flat.keys()].map((key) => seriesIdxFor(ctx, key));
+  const layout: ShapeLayout = {
+    shape: [...walk.shape],
+    layout: layoutIdxFor(ctx, series),
+    series,
+    slots: null,
+    slotsOf: null,
+  };
+  state.current = layout;
   // Only trust the walk for this shape when it reads exactly what flattenSample reads.
-  state.shape = sameValues(walk.values, values) ? [...walk.shape] : null;
+  if (sameValues(walk.values, values)) {
+    shapes.unshift(layout);
+    if (shapes.length > SHAPES_KEPT) shapes.pop();
+  }
   return values;
 }
 
@@ -363,7 +383,8 @@ function writeRow(
     return;
   }
   const values = valuesOf(ctx, state, row);
-  const layout = state.layout;
+  const current = state.current!;
+  const layout = current.layout;
   const w = ctx.writer;
   w.reset();
   for (let i = 0; i < values.length; i++) w.push(values[i]);
@@ -393,7 +414,7 @@ function writeRow(
   touched.add(state);
 
   const minute = bucketOf(s.ts, MINUTE_MS);
-  const series = state.layoutSeries;
+  const series = current.series;
   if (minute < (state.openMinute ?? state.minuteFloor)) {
     const key = `${state.idx}:${minute}`;
     let l = late.get(key);
@@ -407,14 +428,15 @@ function writeRow(
     state.dirty = true;
   }
   // The open minute's aggregates in layout order, so each value skips a Map lookup.
-  let slots = state.accSlots;
-  if (slots === null || slots.length !== series.length) {
+  let slots = current.slotsOf === state.acc ? current.slots! : null;
+  if (slots === null) {
     slots = series.map((id) => {
       let a = state.acc.get(id);
       if (!a) state.acc.set(id, a = { min: Infinity, max: -Infinity, sum: 0, count: 0 });
       return a;
     });
-    state.accSlots = slots;
+    current.slots = slots;
+    current.slotsOf = state.acc;
   }
   for (let i = 0; i < values.length; i++) {
     const v = storedValue(values[i]);

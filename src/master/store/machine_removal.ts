@@ -89,7 +89,6 @@ export function removeMachine(
     // The open minute and the latest sample are never written back.
     state.openMinute = null;
     state.acc = new Map();
-    state.accSlots = null;
     state.latest = null;
     state.latestTs = -Infinity;
     state.dirty = false;

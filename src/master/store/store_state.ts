@@ -39,17 +39,29 @@ export interface MachineState {
   /** Minutes before this one (and before `openMinute`) are closed: late rows merge into the DB. */
   minuteFloor: number;
   acc: Map<number, Agg>;
-  /** `acc` entries in the order of `layoutSeries` (null until needed again). */
-  accSlots: Agg[] | null;
   /** The last-seen time in the database. */
   lastSeenSaved: number;
   /** When the store last received a row of this machine (master clock). */
   lastReceived: number;
-  /** Shape of the last sample (see sample_values.ts); null when the fast path is off. */
-  shape: (number | string)[] | null;
-  layout: number;
-  layoutSeries: number[];
+  /** The layout of the newest row written (see `valuesOf` in ingest.ts). */
+  current: ShapeLayout | null;
+  /** The last few shapes whose walk agreed with flattenSample, newest first. */
+  shapes: ShapeLayout[];
   dirty: boolean;
+}
+
+/**
+ * A sample shape of one machine (device names, which values are present; see sample_values.ts)
+ * and the layout its values are stored in. A machine can alternate between a few (an anomaly
+ * score present or not), so several are kept.
+ */
+export interface ShapeLayout {
+  shape: (number | string)[];
+  layout: number;
+  series: number[];
+  /** `slotsOf`'s entries in the order of `series`, valid while `slotsOf` is the open minute's. */
+  slots: Agg[] | null;
+  slotsOf: Map<number, Agg> | null;
 }
 
 export interface Catalog {
@@ -211,12 +223,10 @@ export function newMachineState(idx: number, row: MachineRow, now: number): Mach
     openMinute: null,
     minuteFloor: 0,
     acc: new Map(),
-    accSlots: null,
     lastReceived: now,
     lastSeenSaved: row.lastSeen,
-    shape: null,
-    layout: -1,
-    layoutSeries: [],
+    current: null,
+    shapes: [],
     dirty: false,
   };
 }
