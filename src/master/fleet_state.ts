@@ -25,6 +25,24 @@ export interface MachineState {
   revision: number;
   /** Totals of the counter metrics since this master first saw the machine (for /metrics). */
   counters: CounterTotals;
+  /** Samples of the machine that never arrived, and why (since this master started). */
+  loss: SampleLoss;
+}
+
+/**
+ * Sample numbers a worker skipped (its connection went on past them, so they count as acked),
+ * and the number of samples its spool says it dropped since the worker started.
+ */
+export interface SampleLoss {
+  skipped: number;
+  /** The newest skipped range, and when its next sample was committed. */
+  lastGap: { from: number; to: number; at: number } | null;
+  /** As the worker reports it in every frame; null until a worker reported it. */
+  spoolDropped: number | null;
+}
+
+function noLoss(): SampleLoss {
+  return { skipped: 0, lastGap: null, spoolDropped: null };
 }
 
 /** Another host tried to report as this machine while it was connected. */
@@ -109,6 +127,7 @@ export class FleetState {
       clash: null,
       revision: 0,
       counters: new CounterTotals(latest?.ts ?? null),
+      loss: noLoss(),
     });
   }
 
@@ -127,6 +146,7 @@ export class FleetState {
         clash: null,
         revision: 0,
         counters: new CounterTotals(),
+        loss: noLoss(),
       };
       this.#machines.set(row.id, created);
       this.#notify(created);
@@ -194,6 +214,23 @@ export class FleetState {
     state.revision++;
     this.#notify(state);
     return state.clash;
+  }
+
+  /** Sample numbers from..to of the machine were skipped by its worker (committed at `at`). */
+  recordGap(id: string, from: number, to: number, at: number): void {
+    const state = this.#machines.get(id);
+    if (!state) return;
+    state.revision++;
+    state.loss.skipped += to - from + 1;
+    state.loss.lastGap = { from, to, at };
+  }
+
+  /** The spool-drop count the machine's worker reported in its newest frame. */
+  recordSpoolDropped(id: string, dropped: number): void {
+    const state = this.#machines.get(id);
+    if (!state || state.loss.spoolDropped === dropped) return;
+    state.revision++;
+    state.loss.spoolDropped = dropped;
   }
 
   /** Sets the open anomaly count of a machine (notifying when it changed). */

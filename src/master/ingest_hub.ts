@@ -44,6 +44,13 @@ export interface IngestHubOptions {
   devicesPerFamily?: number;
 }
 
+/** Sample numbers a session went past without sending them. */
+interface SeqGap {
+  session: IngestSession;
+  from: number;
+  to: number;
+}
+
 /** Close code a stale connection gets when a new one for the same machine takes over. */
 const REPLACED = { code: 4005, reason: "replaced by a newer connection for this machine" };
 
@@ -95,6 +102,12 @@ export class IngestHub {
   readonly #listeners = new Set<(rows: CommittedRow[]) => void>();
   #queue: CommittedRow[] = [];
   #acks = new Map<IngestSession, number>();
+  /** Per session, the seq its next sample should have (one past the highest it sent). */
+  readonly #nextSeq = new Map<IngestSession, number>();
+  /** Seq ranges sessions skipped in the queued rows (recorded once those are committed). */
+  #gaps: SeqGap[] = [];
+  /** Sessions whose first gap was logged (later ones are only counted). */
+  readonly #gapLogged = new WeakSet<IngestSession>();
   #detectorFailed = false;
   #storage: StorageProblem | undefined;
 
@@ -173,6 +186,7 @@ export class IngestHub {
       );
     }
     this.#sessions.set(info.id, session);
+    this.#nextSeq.set(session, row.lastSeq + 1);
     this.#opts.fleet.connect(row, now);
     return row;
   }
@@ -220,6 +234,7 @@ export class IngestHub {
     if (this.#sessions.get(session.machineId) !== session) return;
     this.#sessions.delete(session.machineId);
     this.#acks.delete(session);
+    this.#nextSeq.delete(session);
     this.#opts.fleet.disconnect(session.machineId);
   }
 
@@ -233,16 +248,22 @@ export class IngestHub {
 
   /**
    * Queues validated samples of `session` (their machine id already checked): clamps skewed
-   * timestamps, asks the detector, and schedules a flush.
+   * timestamps, asks the detector, and schedules a flush. `spoolDropped` is the worker's count
+   * of samples its spool dropped, as its frame says.
    */
-  enqueue(session: IngestSession, samples: readonly Sample[]): void {
+  enqueue(session: IngestSession, samples: readonly Sample[], spoolDropped?: number): void {
     const { stats, fleet, detection } = this.#opts;
     const receivedAt = this.#opts.now();
     session.lastFrameAt = receivedAt;
     const machine = fleet.get(session.machineId)?.row;
     if (!machine) throw new Error(`Cannot queue samples: machine ${session.machineId} is unknown`);
+    if (spoolDropped !== undefined) fleet.recordSpoolDropped(session.machineId, spoolDropped);
     let maxSeq = this.#acks.get(session) ?? -1;
+    let next = this.#nextSeq.get(session) ?? 0;
     for (const received of samples) {
+      // The ack will cover every seq below this one: a skipped one is lost, so say so.
+      if (received.seq > next) this.#gaps.push({ session, from: next, to: received.seq - 1 });
+      if (received.seq >= next) next = received.seq + 1;
       const original = this.#devices.admit(session.machineId, received);
       const { ts, skewed } = checkTimestamp(original.ts, receivedAt, this.#opts.skew);
       const sample = skewed ? { ...original, ts } : original;
@@ -260,6 +281,7 @@ export class IngestHub {
     stats.samplesReceived += samples.length;
     stats.queuedRows = this.#queue.length;
     this.#acks.set(session, maxSeq);
+    this.#nextSeq.set(session, next);
     // Flushing right here, inside the message handler, bounds the queue: while the store writes,
     // no further frames are read, so a fast fleet is slowed by TCP instead of filling memory.
     if (this.#queue.length >= this.#opts.flushRows) this.flush();
@@ -289,8 +311,10 @@ export class IngestHub {
     if (this.#queue.length === 0) return;
     const rows = this.#queue;
     const acks = this.#acks;
+    const gaps = this.#gaps;
     this.#queue = [];
     this.#acks = new Map();
+    this.#gaps = [];
     const { store, stats, fleet } = this.#opts;
     stats.queuedRows = 0;
     const started = performance.now();
@@ -315,10 +339,26 @@ export class IngestHub {
     for (const row of rows) {
       fleet.recordSample(row.machineId, row.sample, row.verdict, row.receivedAt, row.sample.seq);
     }
+    this.#recordGaps(gaps);
     for (const [session, seq] of acks) {
       if (this.#sessions.get(session.machineId) === session) session.ack(seq);
     }
     for (const listener of this.#listeners) listener(rows);
+  }
+
+  #recordGaps(gaps: SeqGap[]): void {
+    const now = this.#opts.now();
+    for (const { session, from, to } of gaps) {
+      this.#opts.fleet.recordGap(session.machineId, from, to, now);
+      if (this.#gapLogged.has(session)) continue;
+      this.#gapLogged.add(session);
+      const spool = this.#opts.fleet.get(session.machineId)?.loss.spoolDropped;
+      this.#opts.log(
+        `worker ${JSON.stringify(session.machineId)}: samples ${from}..${to} never arrived ` +
+          `(${to - from + 1} lost; the worker's spool reports ${spool ?? "no"} drops); ` +
+          `further gaps of this connection are counted, not logged`,
+      );
+    }
   }
 
   /** Closes every session with `code` (after a last flush by the caller). */

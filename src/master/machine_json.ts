@@ -1,7 +1,7 @@
 /** The JSON shape of a machine in /api/machines, /api/machines/:id and live `machine` frames. */
 import type { Sample } from "../protocol/sample.ts";
 import { NO_VERDICT } from "./detection_port.ts";
-import type { MachineClash, MachineState } from "./fleet_state.ts";
+import type { MachineClash, MachineState, SampleLoss } from "./fleet_state.ts";
 import type { ExpectedOffline, MachineRow, Verdict } from "./store/store_types.ts";
 
 /** A machine as docs/api.md describes it. */
@@ -15,6 +15,8 @@ export interface MachineJson
   clash: MachineClash | null;
   /** A person said the machine is expected to be offline (no offline alert), or null. */
   expectedOffline: ExpectedOffline | null;
+  /** Samples that never arrived: seqs the worker skipped, drops its spool reported. */
+  loss: SampleLoss;
 }
 
 /** Builds the API shape from the in-memory state. */
@@ -40,6 +42,7 @@ export function machineJson(state: MachineState): MachineJson {
     alerts: state.alerts,
     clash: state.clash,
     expectedOffline: row.expectedOffline ?? null,
+    loss: state.loss,
   };
 }
 

@@ -124,6 +124,22 @@ export function renderMetrics(
       base,
       state.alerts,
     );
+    out.add(
+      "gridmon_machine_samples_skipped_total",
+      "counter",
+      "Samples of the machine its worker never sent (seq gaps) since the master started",
+      base,
+      state.loss.skipped,
+    );
+    if (state.loss.spoolDropped !== null) {
+      out.add(
+        "gridmon_machine_spool_dropped",
+        "gauge",
+        "Samples the worker's spool dropped (full) since the worker started, as it reports them",
+        base,
+        state.loss.spoolDropped,
+      );
+    }
     if (state.verdict?.score !== null && state.verdict?.score !== undefined) {
       out.add(SCORE_METRIC.prom, "gauge", SCORE_METRIC.help, base, state.verdict.score);
     }

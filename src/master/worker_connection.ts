@@ -212,7 +212,7 @@ export function acceptWorkerConnection(
         "invalid_frame",
       );
     }
-    hub.enqueue(session!, frame.samples);
+    hub.enqueue(session!, frame.samples, frame.dropped);
   }
 
   return {

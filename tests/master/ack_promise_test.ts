@@ -40,12 +40,14 @@ async function setup() {
   let clock = T0 + 3_600_000;
   let closed = false;
   const stats = createIngestStats();
+  const fleet = new FleetState();
+  const logs: string[] = [];
   const hub = new IngestHub({
     store: temp.store,
     detection: createNullDetection(),
-    fleet: new FleetState(),
+    fleet,
     stats,
-    log: () => {},
+    log: (line) => logs.push(line),
     now: () => clock,
   });
   /** A worker: hello, then samples from the welcome's lastSeq on; remembers every claim. */
@@ -80,14 +82,14 @@ async function setup() {
         connection = own;
         own.onMessage(JSON.stringify(makeHello(id)));
       },
-      /** Sends the next `n` samples in one frame. */
-      send(n: number) {
+      /** Sends the next `n` samples in one frame (with the spool's drop count, if given). */
+      send(n: number, dropped?: number) {
         assert.ok(connection && welcomed, `${id} is not connected`);
         const samples = [];
         for (let i = 1; i <= n; i++) {
           samples.push(makeSample(id, s.sentUpTo + i, T0 + (s.sentUpTo + i) * 1000));
         }
-        connection.onMessage(JSON.stringify({ type: "samples", v: 1, samples }));
+        connection.onMessage(JSON.stringify({ type: "samples", v: 1, dropped, samples }));
         s.sentUpTo += n;
       },
       /** The worker's side drops the connection. */
@@ -106,6 +108,8 @@ async function setup() {
       : []).map((r) => r.seq);
   return {
     hub,
+    fleet,
+    logs,
     source,
     stored,
     fail(what: "raw" | "machines", fromSeq = 0) {
@@ -267,8 +271,53 @@ Deno.test("samples sent before the welcome, from where the last connection stopp
     t.hub.flush();
     assert.equal(a.claimed, 219);
     assert.deepEqual(t.stored("a").filter((q) => q >= 100 && q < 200), []);
+    // The master cannot refuse this (a worker whose full spool dropped 100..199 sends the same),
+    // but the loss is no longer silent: counted on the machine and logged.
+    const loss = t.fleet.get("a")!.loss;
+    assert.equal(loss.skipped, 100);
+    assert.deepEqual([loss.lastGap?.from, loss.lastGap?.to], [100, 199]);
+    assert.ok(t.logs.some((l) => l.includes("samples 100..199 never arrived (100 lost;")));
     assert.throws(() => t.assertPromise(a), /told 219/);
     assert.equal(t.lastSeqAfterRestart("a"), 219, "the next welcome covers the hole too");
+  } finally {
+    await t.dispose();
+  }
+});
+
+Deno.test("seq gaps are counted once their batch commits, not when it fails; spool drops as reported", async () => {
+  const t = await setup();
+  try {
+    const a = t.source("a");
+    a.connect();
+    a.send(10, 0);
+    t.hub.flush();
+    assert.deepEqual(t.fleet.get("a")!.loss, { skipped: 0, lastGap: null, spoolDropped: 0 });
+    a.sentUpTo += 5; // the spool dropped 10..14
+    a.send(5, 5);
+    t.fail("raw", 15);
+    t.hub.flush(); // fails: the gap is not counted, the worker will replay the same frames
+    assert.equal(t.fleet.get("a")!.loss.skipped, 0);
+    t.heal();
+    t.advance(STORAGE_RETRY_MS);
+    a.connect();
+    a.sentUpTo += 5;
+    a.send(5, 5);
+    a.sentUpTo += 2; // and later 20..21, in the same connection
+    a.send(1, 7);
+    t.hub.flush();
+    const loss = t.fleet.get("a")!.loss;
+    assert.deepEqual(loss, {
+      skipped: 7,
+      lastGap: { from: 20, to: 21, at: T0 + 3_600_000 + STORAGE_RETRY_MS },
+      spoolDropped: 7,
+    });
+    assert.equal(
+      t.logs.filter((l) => l.includes("never arrived")).length,
+      1,
+      "one line a connection",
+    );
+    assert.equal(a.claimed, 22);
+    assert.deepEqual(t.stored("a"), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 22]);
   } finally {
     await t.dispose();
   }

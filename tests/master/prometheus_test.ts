@@ -93,7 +93,8 @@ Deno.test("/metrics needs auth and serves the documented families over HTTP", as
     const now = Date.now();
     socket.send({ type: "samples", v: 1, samples: [makeSample("m1", 0, now - 1000)] });
     await socket.next();
-    socket.send({ type: "samples", v: 1, samples: [makeSample("m1", 1, now)] });
+    // The spool dropped seqs 1..3: the worker says so, the master sees the gap.
+    socket.send({ type: "samples", v: 1, dropped: 3, samples: [makeSample("m1", 4, now)] });
     await socket.next();
     const denied = await fetch(`${t.http}/metrics`);
     await denied.body?.cancel();
@@ -127,6 +128,17 @@ Deno.test("/metrics needs auth and serves the documented families over HTTP", as
       /\ngridmon_network_receive_bytes_total\{machine="m1",[^\n]*,device="eth0"\} 1000\n/,
     );
     assert.ok(text.includes('gridmon_machine_up{machine="m1",name="we\\"ird'));
+    assert.match(text, /\ngridmon_machine_samples_skipped_total\{machine="m1",[^\n]*\} 3\n/);
+    assert.match(text, /\ngridmon_machine_spool_dropped\{machine="m1",[^\n]*\} 3\n/);
+    const machine = await (await fetch(`${t.http}/api/machines/m1`, {
+      headers: { Authorization: `Bearer ${UI_TOKEN}` },
+    })).json();
+    assert.deepEqual([machine.loss.skipped, machine.loss.lastGap.from, machine.loss.lastGap.to], [
+      3,
+      1,
+      3,
+    ]);
+    assert.equal(machine.loss.spoolDropped, 3);
     const { code, output } = await promtool(text);
     assert.equal(code, 0, output);
     await socket.close();
