@@ -1,6 +1,7 @@
 /** The shapes the alert engine works with: machines, alert instances, notices. */
 import type { CauseLike } from "../protocol/describe.ts";
 import type { AlertRule, Comparison } from "./rules.ts";
+import type { Culprit } from "../protocol/describe_processes.ts";
 
 export interface AlertMachine {
   id: string;
@@ -73,4 +74,6 @@ export interface AnomalyEventInput {
   causes?: readonly CauseLike[];
   /** Why a closed event closed: recovered, offline or restarted; "recovered" when absent. */
   closeReason?: string | null;
+  /** The processes behind its main cause (src/master/event_processes.ts). */
+  processes?: readonly Culprit[];
 }

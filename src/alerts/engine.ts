@@ -16,7 +16,7 @@
  * An alert ends with a reason: its condition cleared, the machine went offline (after the offline
  * grace), the master restarted, the machine was removed or marked as expected to be offline.
  */
-import { describeCause } from "../protocol/describe.ts";
+import { describeCauseWithProcesses } from "../protocol/describe_processes.ts";
 import { describeAlert } from "./alert_text.ts";
 import type {
   AlertMachine,
@@ -174,7 +174,7 @@ export class AlertEngine {
           metric: event.reason,
           device: null,
           value: event.peakScore,
-          cause: main ? describeCause(main) : null,
+          cause: main ? describeCauseWithProcesses(main, event.processes ?? []) : null,
         };
         this.#hold(rule, key, machine, observed, event.start, event.start, wall);
       } else {

@@ -4,6 +4,7 @@ import type { FleetState } from "./fleet_state.ts";
 import { machineJson, machineJsonText } from "./machine_json.ts";
 import { intParam, machineParam, metricsParam, timeRange } from "./query_params.ts";
 import type { Store } from "./store/store_types.ts";
+import { processesOfEvent } from "./event_processes.ts";
 
 export interface ApiDeps {
   store: Store;
@@ -77,6 +78,7 @@ export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
         machineName: fleet.get(event.machineId)?.row.name ??
           store.getMachine(event.machineId)?.name ??
           event.machineId,
+        processes: processesOfEvent(store, event, now()),
       })),
     );
   });

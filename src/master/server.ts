@@ -25,6 +25,7 @@ import type { AnomalyEvent, Store } from "./store/store_types.ts";
 import type { RevokedSessions } from "./revoked_sessions.ts";
 import { createUiAuth } from "./ui_auth.ts";
 import type { Exporter } from "./export/exporter.ts";
+import { nameEventProcesses } from "./event_processes.ts";
 
 export interface MasterOptions {
   store: Store;
@@ -187,7 +188,11 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const lag = startEventLoopLag();
   const fleet = new FleetState();
   // The detection comes first: it may close events a previous run left open.
-  const detection = (options.detection ?? (() => createNullDetection()))(store);
+  const detection = nameEventProcesses(
+    (options.detection ?? (() => createNullDetection()))(store),
+    store,
+    now,
+  );
   const openEvents = loadFleet(store, fleet, startedAt);
   for (const machineId of new Set(openEvents.values())) {
     fleet.setAlerts(machineId, countAlerts(openEvents, machineId));

@@ -2,6 +2,7 @@
  * What the detector says about samples and machines, as the store keeps it and the API serves
  * it: the verdict on one sample, and anomaly events with their causes.
  */
+import type { Culprit } from "./describe_processes.ts";
 
 /** The detector's verdict on one sample. */
 export interface Verdict {
@@ -48,4 +49,9 @@ export interface AnomalyEvent {
   causes: AnomalyCause[];
   /** Why it ended; null while open (and for events closed before reasons were kept). */
   closeReason: AnomalyCloseReason | null;
+  /**
+   * The processes behind its main cause, when the machine scans processes (named when the event
+   * is emitted or listed, not stored: see src/master/event_processes.ts).
+   */
+  processes?: Culprit[];
 }

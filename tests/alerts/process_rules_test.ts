@@ -6,6 +6,7 @@ import { AlertService } from "../../src/alerts/service.ts";
 import { ProcessValues } from "../../src/alerts/process_values.ts";
 import type { ProcessEntry, ProcessReport } from "../../src/protocol/processes.ts";
 import type { Sample } from "../../src/protocol/sample.ts";
+import { describeCause } from "../../src/protocol/describe.ts";
 
 const RULES = `
 notifiers:
@@ -184,6 +185,52 @@ Deno.test("process alerts fire and end through a real webhook, worded with the p
     const [nginx] = service.active().filter((a) => a.rule === "nginx-down");
     assert.equal(nginx.since, 40_000);
     assert.equal(nginx.firedAt, 50_000);
+  } finally {
+    service.stop();
+    db.close();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an anomaly alert's cause names the processes behind it", async () => {
+  const bodies: { rule: string; cause: string | null }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    bodies.push(await request.json());
+    return new Response(null, { status: 204 });
+  });
+  const dir = await Deno.makeTempDir();
+  const db = new DatabaseSync(`${dir}/gridmon.db`);
+  const config = parseAlertConfig(`
+notifiers:
+  hook:
+    type: webhook
+    url: http://127.0.0.1:${server.addr.port}/hook
+rules:
+  - name: anomaly
+    kind: anomaly
+`);
+  const service = new AlertService({ config, db, now: () => 10_000, log: () => {} });
+  try {
+    const cause = { metric: "cpu.usage", value: 98, normalLow: 5, normalHigh: 35 };
+    service.onAnomaly({ id: "m1", name: "web-1" }, {
+      id: 1,
+      start: 10_000,
+      end: null,
+      peakScore: 0.9,
+      reason: "cpu.usage",
+      causes: [cause],
+      processes: [
+        { pid: 4121, name: "ffmpeg", measure: "cpu", value: 180 },
+        { pid: 900, name: "postgres", measure: "cpu", value: 40 },
+      ],
+    }, 10_000);
+    await service.idle();
+    assert.equal(bodies.length, 1);
+    assert.equal(
+      bodies[0].cause,
+      `${describeCause(cause)}: ffmpeg (pid 4121) 180 %, postgres 40 %`,
+    );
   } finally {
     service.stop();
     db.close();

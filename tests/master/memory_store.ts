@@ -108,7 +108,8 @@ export function createMemoryStore(): MemoryStore {
     updateAnomaly: unsupported("updateAnomaly"),
     listAnomalies: (): AnomalyEvent[] => [],
     latestProcesses: () => undefined, // keeps no process scans
-    processesAt: unsupported("processesAt"),
+    processScans: () => [],
+    processesAt: () => undefined,
     processHistory: unsupported("processHistory"),
     applyRetention: () => 0,
     close() {

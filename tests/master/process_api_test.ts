@@ -108,6 +108,25 @@ Deno.test("what ran at T, sorted, one process over time, and watched processes i
     );
     assert.deepEqual(watched.body.count.filter((c: number | null) => c !== null), [0, 0, 0, 0]);
 
+    // An anomaly event of that time names the processes behind its cause.
+    temp.store.openAnomaly({
+      machineId: "m1",
+      start: t0 + 11_000,
+      end: null,
+      peakScore: 0.9,
+      reason: "cpu.usage",
+      causes: [{ metric: "cpu.usage", value: 99, normalLow: 5, normalHigh: 35, contribution: 1 }],
+    });
+    const events = await get(`/api/anomalies?machine=m1&from=${t0}`);
+    assert.deepEqual(
+      events.body[0].processes.map((p: { name: string; pid: number; value: number }) => [
+        p.name,
+        p.pid,
+        p.value,
+      ]),
+      [["ffmpeg", 4121, 180], ["postgres", 900, 40], ['ss"hd\n<b>', 77, 0.2]],
+    );
+
     const metrics = await fetch(`${t.http}/metrics`, { headers: BEARER }).then((r) => r.text());
     assert.match(
       metrics,

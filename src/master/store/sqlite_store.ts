@@ -168,6 +168,11 @@ export function openStore(options: StoreOptions): SqliteStore {
       const state = ctx.machines.get(machineId);
       return state ? ctx.processes.latest(state.idx) : undefined;
     },
+    processScans(machineId, from, to) {
+      const ctx = open();
+      const state = ctx.machines.get(machineId);
+      return state ? ctx.processes.readScans(state.idx, from, to) : [];
+    },
     processesAt(machineId, t) {
       const ctx = open();
       const state = ctx.machines.get(machineId);

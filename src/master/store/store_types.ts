@@ -181,6 +181,8 @@ export interface Store {
   ): AnomalyEvent[];
   /** The newest process scan of a machine (docs/processes.md). */
   latestProcesses(machineId: string): StoredScan | undefined;
+  /** A machine's process scans from `from` to `to` (ms, both included), oldest first. */
+  processScans(machineId: string, from: number, to: number): StoredScan[];
   /** What ran on a machine at `t`: the scan covering it, else its minute or hour. */
   processesAt(machineId: string, t: number): ProcessSnapshot | undefined;
   /** One process (pid) or one process name of a machine over a range. */
