@@ -1,20 +1,21 @@
 /**
  * Prometheus remote write 1.0 bodies: a snappy-compressed (block format) protobuf
- * `prometheus.WriteRequest`. The protobuf wire encoding (varints, doubles, length-delimited
- * fields) is pbf's; snappy is snappyjs (pure JavaScript, so `deno compile` needs no native
- * addon). The schema, from Prometheus's prompb/types.proto and remote.proto:
+ * `prometheus.WriteRequest`. Snappy is snappyjs (pure JavaScript, so `deno compile` needs no
+ * native addon). The schema, from Prometheus's prompb/types.proto and remote.proto:
  *
  *   message WriteRequest { repeated TimeSeries timeseries = 1; }
  *   message TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }
  *   message Label        { string name = 1; string value = 2; }
  *   message Sample       { double value = 1; int64 timestamp = 2; }  // ms since the epoch
  *
- * The messages are written straight from the series buffers with pbf's writer rather than
- * through pbf's generated code: that code wants one object per sample, which doubled the cost
- * per value in bench/remote_write_bench.ts.
+ * The protobuf is written by hand (protobuf_writer.ts) rather than with a general encoder: the
+ * schema is fixed, so each series' labels are encoded once and kept as bytes, and every message's
+ * length is known before it is written. A general writer (pbf) re-encoded every label string in
+ * every request and reserved and shifted each Sample message; in bench/remote_write_bench.ts that
+ * was most of the export thread's protobuf time. The tests decode the bodies with pbf's reader.
  */
-import { PbfWriter } from "pbf";
 import SnappyJS from "snappyjs";
+import { ProtobufWriter, varintSize } from "./protobuf_writer.ts";
 import type { Label, SeriesGroup, SeriesPoints } from "./series_groups.ts";
 
 /** Content headers of a remote-write 1.0 request. */
@@ -31,10 +32,23 @@ interface LooseSeries {
   points: SeriesPoints;
 }
 
+/** Field keys (field number << 3 | wire type). */
+const TIMESERIES_KEY = (1 << 3) | 2;
+const LABEL_KEY = (1 << 3) | 2;
+const SAMPLE_KEY = (2 << 3) | 2;
+const NAME_KEY = (1 << 3) | 2;
+const VALUE_KEY = (2 << 3) | 2;
+const DOUBLE_KEY = (1 << 3) | 1;
+const TIMESTAMP_KEY = (2 << 3) | 0;
+
+/** Each group's series' encoded Label fields, by metric index; made once per series. */
+const labelBytesOf = new WeakMap<SeriesGroup, Uint8Array[]>();
+
 /** Points gathered for one request, grouped per series. */
 export class RemoteWriteBatch {
   #groups = new Set<SeriesGroup>();
   #loose: LooseSeries[] = [];
+  #writer = new ProtobufWriter();
   /** Points in the batch. */
   points = 0;
 
@@ -60,79 +74,68 @@ export class RemoteWriteBatch {
 
   /** The request body (snappy-compressed protobuf); empties the batch. */
   encode(): Uint8Array {
-    // About 20 bytes per point plus labels; starting near the final size spares the doublings.
-    const pbf = new PbfWriter(new Uint8Array(Math.max(1024, this.points * 24)));
+    const w = this.#writer;
+    w.reset();
     for (const group of this.#groups) {
+      let labels = labelBytesOf.get(group);
+      if (!labels) labelBytesOf.set(group, labels = []);
       for (let i = 0; i < group.names.length; i++) {
         const points = group.points[i];
         if (!points || points.ts.length === 0) continue;
-        writeSeries(pbf, group.labels, group.names[i], points);
+        labels[i] ??= encodeLabels(group.labels, group.names[i]);
+        writeSeries(w, labels[i], points);
         points.ts.length = 0;
         points.values.length = 0;
       }
     }
-    for (const s of this.#loose) writeSeries(pbf, s.labels, s.name, s.points);
+    for (const s of this.#loose) writeSeries(w, encodeLabels(s.labels, s.name), s.points);
     this.#groups.clear();
     this.#loose = [];
     this.points = 0;
-    return SnappyJS.compress(pbf.finish());
+    return SnappyJS.compress(w.bytes());
   }
 }
 
-interface SeriesToWrite {
-  labels: readonly Label[];
-  name: string;
-  points: SeriesPoints;
+/** A series' Label fields, sorted by name as the protocol asks; `__name__` among them. */
+function encodeLabels(labels: readonly Label[], name: string): Uint8Array {
+  const sorted: Label[] = [...labels, ["__name__", name]];
+  sorted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const w = new ProtobufWriter();
+  const encoder = new TextEncoder();
+  for (const [k, v] of sorted) {
+    const key = encoder.encode(k);
+    const value = encoder.encode(v);
+    w.varint(LABEL_KEY);
+    w.varint(1 + varintSize(key.length) + key.length + 1 + varintSize(value.length) + value.length);
+    w.varint(NAME_KEY);
+    w.varint(key.length);
+    w.raw(key);
+    w.varint(VALUE_KEY);
+    w.varint(value.length);
+    w.raw(value);
+  }
+  return w.bytes().slice();
 }
 
-const current: SeriesToWrite = { labels: [], name: "", points: { ts: [], values: [] } };
-
-function writeSeries(
-  pbf: PbfWriter,
-  labels: readonly Label[],
-  name: string,
-  points: SeriesPoints,
-): void {
+/** One TimeSeries field: its labels' bytes, then a Sample per point. */
+function writeSeries(w: ProtobufWriter, labels: Uint8Array, points: SeriesPoints): void {
   sortByTime(points);
-  current.labels = labels;
-  current.name = name;
-  current.points = points;
-  pbf.writeMessage(1, writeTimeSeries, current);
-}
-
-function writeLabel(name: string, value: string, pbf: PbfWriter): void {
-  pbf.writeMessage(1, writeLabelFields, [name, value]);
-}
-
-function writeLabelFields(label: readonly [string, string], pbf: PbfWriter): void {
-  pbf.writeStringField(1, label[0]);
-  pbf.writeStringField(2, label[1]);
-}
-
-let sampleValue = 0;
-let sampleTs = 0;
-
-function writeSampleFields(_: unknown, pbf: PbfWriter): void {
-  pbf.writeDoubleField(1, sampleValue);
-  pbf.writeVarintField(2, sampleTs);
-}
-
-function writeTimeSeries(s: SeriesToWrite, pbf: PbfWriter): void {
-  // Labels sorted by name, as the protocol asks; `__name__` takes its place among them.
-  let named = false;
-  for (const [k, v] of s.labels) {
-    if (!named && k > "__name__") {
-      writeLabel("__name__", s.name, pbf);
-      named = true;
-    }
-    writeLabel(k, v, pbf);
-  }
-  if (!named) writeLabel("__name__", s.name, pbf);
-  const { ts, values } = s.points;
+  const { ts, values } = points;
+  let length = labels.length;
   for (let i = 0; i < ts.length; i++) {
-    sampleValue = values[i];
-    sampleTs = ts[i];
-    pbf.writeMessage(2, writeSampleFields, undefined);
+    const sample = 9 + 1 + varintSize(ts[i]);
+    length += 1 + varintSize(sample) + sample;
+  }
+  w.varint(TIMESERIES_KEY);
+  w.varint(length);
+  w.raw(labels);
+  for (let i = 0; i < ts.length; i++) {
+    w.varint(SAMPLE_KEY);
+    w.varint(9 + 1 + varintSize(ts[i]));
+    w.varint(DOUBLE_KEY);
+    w.double(values[i]);
+    w.varint(TIMESTAMP_KEY);
+    w.varint(ts[i]);
   }
 }
 
