@@ -1,21 +1,21 @@
 /**
  * Prometheus remote write 1.0 bodies: a snappy-compressed (block format) protobuf
- * `prometheus.WriteRequest`. Snappy is snappyjs (pure JavaScript, so `deno compile` needs no
- * native addon). The schema, from Prometheus's prompb/types.proto and remote.proto:
+ * `prometheus.WriteRequest`. The protobuf wire encoding (varints, doubles, length-delimited
+ * fields) is pbf's; snappy is snappyjs (pure JavaScript, so `deno compile` needs no native
+ * addon). The schema, from Prometheus's prompb/types.proto and remote.proto:
  *
  *   message WriteRequest { repeated TimeSeries timeseries = 1; }
  *   message TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }
  *   message Label        { string name = 1; string value = 2; }
  *   message Sample       { double value = 1; int64 timestamp = 2; }  // ms since the epoch
  *
- * The protobuf is written by hand (protobuf_writer.ts) rather than with a general encoder: the
- * schema is fixed, so each series' labels are encoded once and kept as bytes, and every message's
- * length is known before it is written. A general writer (pbf) re-encoded every label string in
- * every request and reserved and shifted each Sample message; in bench/remote_write_bench.ts that
- * was most of the export thread's protobuf time. The tests decode the bodies with pbf's reader.
+ * The messages are written straight from the series buffers with pbf's writer rather than
+ * through pbf's generated code, which wants one object per sample. Each series' Label fields are
+ * encoded once (with pbf) and kept as bytes, and every TimeSeries' and Sample's length is known
+ * before it is written, so pbf never reserves and shifts.
  */
+import { PbfWriter } from "pbf";
 import SnappyJS from "snappyjs";
-import { ProtobufWriter, varintSize } from "./protobuf_writer.ts";
 import type { Label, SeriesGroup, SeriesPoints } from "./series_groups.ts";
 
 /** Content headers of a remote-write 1.0 request. */
@@ -32,23 +32,16 @@ interface LooseSeries {
   points: SeriesPoints;
 }
 
-/** Field keys (field number << 3 | wire type). */
-const TIMESERIES_KEY = (1 << 3) | 2;
-const LABEL_KEY = (1 << 3) | 2;
-const SAMPLE_KEY = (2 << 3) | 2;
-const NAME_KEY = (1 << 3) | 2;
-const VALUE_KEY = (2 << 3) | 2;
-const DOUBLE_KEY = (1 << 3) | 1;
-const TIMESTAMP_KEY = (2 << 3) | 0;
+/** Protobuf's wire type of strings, bytes and embedded messages. */
+const LENGTH_DELIMITED = 2;
 
-/** Each group's series' encoded Label fields, by metric index; made once per series. */
-const labelBytesOf = new WeakMap<SeriesGroup, Uint8Array[]>();
+/** Each group's series' Label fields, encoded, by metric index; made once per series. */
+const labelsOf = new WeakMap<SeriesGroup, Uint8Array[]>();
 
 /** Points gathered for one request, grouped per series. */
 export class RemoteWriteBatch {
   #groups = new Set<SeriesGroup>();
   #loose: LooseSeries[] = [];
-  #writer = new ProtobufWriter();
   /** Points in the batch. */
   points = 0;
 
@@ -74,68 +67,77 @@ export class RemoteWriteBatch {
 
   /** The request body (snappy-compressed protobuf); empties the batch. */
   encode(): Uint8Array {
-    const w = this.#writer;
-    w.reset();
+    // About 20 bytes per point plus labels; starting near the final size spares the doublings.
+    const pbf = new PbfWriter(new Uint8Array(Math.max(1024, this.points * 24)));
     for (const group of this.#groups) {
-      let labels = labelBytesOf.get(group);
-      if (!labels) labelBytesOf.set(group, labels = []);
+      let labels = labelsOf.get(group);
+      if (!labels) labelsOf.set(group, labels = []);
       for (let i = 0; i < group.names.length; i++) {
         const points = group.points[i];
         if (!points || points.ts.length === 0) continue;
         labels[i] ??= encodeLabels(group.labels, group.names[i]);
-        writeSeries(w, labels[i], points);
+        writeSeries(pbf, labels[i], points);
         points.ts.length = 0;
         points.values.length = 0;
       }
     }
-    for (const s of this.#loose) writeSeries(w, encodeLabels(s.labels, s.name), s.points);
+    for (const s of this.#loose) writeSeries(pbf, encodeLabels(s.labels, s.name), s.points);
     this.#groups.clear();
     this.#loose = [];
     this.points = 0;
-    return SnappyJS.compress(w.bytes());
+    return SnappyJS.compress(pbf.finish());
   }
 }
+
+/** Bytes a non-negative integer takes as a protobuf varint. */
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Bytes of a length-delimited field with a one-byte key. */
+const fieldSize = (length: number) => 1 + varintSize(length) + length;
 
 /** A series' Label fields, sorted by name as the protocol asks; `__name__` among them. */
 function encodeLabels(labels: readonly Label[], name: string): Uint8Array {
   const sorted: Label[] = [...labels, ["__name__", name]];
   sorted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const w = new ProtobufWriter();
-  const encoder = new TextEncoder();
-  for (const [k, v] of sorted) {
-    const key = encoder.encode(k);
-    const value = encoder.encode(v);
-    w.varint(LABEL_KEY);
-    w.varint(1 + varintSize(key.length) + key.length + 1 + varintSize(value.length) + value.length);
-    w.varint(NAME_KEY);
-    w.varint(key.length);
-    w.raw(key);
-    w.varint(VALUE_KEY);
-    w.varint(value.length);
-    w.raw(value);
-  }
-  return w.bytes().slice();
+  const pbf = new PbfWriter();
+  for (const label of sorted) pbf.writeMessage(1, writeLabelFields, label);
+  return pbf.finish().slice();
 }
 
-/** One TimeSeries field: its labels' bytes, then a Sample per point. */
-function writeSeries(w: ProtobufWriter, labels: Uint8Array, points: SeriesPoints): void {
+function writeLabelFields(label: Label, pbf: PbfWriter): void {
+  pbf.writeStringField(1, label[0]);
+  pbf.writeStringField(2, label[1]);
+}
+
+/** One TimeSeries field: its Label fields, then a Sample per point. */
+function writeSeries(pbf: PbfWriter, labels: Uint8Array, points: SeriesPoints): void {
   sortByTime(points);
   const { ts, values } = points;
+  // Sample: double field (1 + 8 bytes) and timestamp varint field (1 + its varint). Sorted
+  // timestamps whose first and last take as many varint bytes all do (nearly always).
+  const first = varintSize(ts[0]);
+  const sameSize = first === varintSize(ts[ts.length - 1]);
   let length = labels.length;
+  if (sameSize) length += ts.length * fieldSize(10 + first);
+  else for (let i = 0; i < ts.length; i++) length += fieldSize(10 + varintSize(ts[i]));
+  pbf.writeTag(1, LENGTH_DELIMITED);
+  pbf.writeVarint(length);
+  // the encoded labels as they are (pbf's writeBytes would put a length before them)
+  pbf.realloc(labels.length);
+  pbf.buf.set(labels, pbf.pos);
+  pbf.pos += labels.length;
   for (let i = 0; i < ts.length; i++) {
-    const sample = 9 + 1 + varintSize(ts[i]);
-    length += 1 + varintSize(sample) + sample;
-  }
-  w.varint(TIMESERIES_KEY);
-  w.varint(length);
-  w.raw(labels);
-  for (let i = 0; i < ts.length; i++) {
-    w.varint(SAMPLE_KEY);
-    w.varint(9 + 1 + varintSize(ts[i]));
-    w.varint(DOUBLE_KEY);
-    w.double(values[i]);
-    w.varint(TIMESTAMP_KEY);
-    w.varint(ts[i]);
+    pbf.writeTag(2, LENGTH_DELIMITED);
+    pbf.writeVarint(10 + (sameSize ? first : varintSize(ts[i])));
+    pbf.writeDoubleField(1, values[i]);
+    pbf.writeVarintField(2, ts[i]);
   }
 }
 
