@@ -4,7 +4,8 @@
  */
 import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
-import { getConnInfo, upgradeWebSocket } from "hono/deno";
+import { upgradeWebSocket } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { registerAlertRoutes } from "../alerts/routes.ts";
 import type { AlertService } from "../alerts/service.ts";
 import { GRIDMON_VERSION } from "../version.ts";
@@ -27,7 +28,11 @@ import { securityHeaders } from "./security_headers.ts";
 import type { Store } from "./store/store_types.ts";
 import type { ExportStats } from "./export/exporter.ts";
 import { SESSION_COOKIE, SESSION_MAX_AGE_S, type UiAuth } from "./ui_auth.ts";
-import { acceptWorkerConnection } from "./worker_connection.ts";
+import { acceptWorkerConnection, MAX_HELLO_BYTES } from "./worker_connection.ts";
+import { keepAlive, onOversizedFrame, setFrameLimit } from "./ws_frames.ts";
+import { LIVE_BAD_MESSAGE, MAX_CLIENT_MESSAGE } from "./live_feed.ts";
+// @ts-types="@types/ws"
+import type { WebSocket as NodeWebSocket } from "ws";
 
 /** What the UI routes get: the app and a way to tell whether a request is logged in. */
 export interface UiMount {
@@ -78,7 +83,7 @@ function peerOf(c: Context): { peer: string; address: string } {
       return { peer: `${remote.address}:${remote.port}`, address: remote.address };
     }
   } catch {
-    // not served by Deno.serve (app.request in tests)
+    // not served by the master's server (app.request in tests)
   }
   return { peer: "unknown peer", address: "unknown" };
 }
@@ -86,7 +91,7 @@ function peerOf(c: Context): { peer: string; address: string } {
 /** Wrong access tokens one address may present in a burst, and how fast it earns one back. */
 export const TOKEN_GUESSES = { burst: 10, perSecond: 0.2 };
 
-/** Builds the app; serve it with `Deno.serve(app.fetch)`. */
+/** Builds the app; serve it with `listenHttp` (http_server.ts), which also carries its WebSockets. */
 export function createApp(deps: AppDeps): Hono {
   const { auth, fleet, hub, live, stats, log, now } = deps;
   const gate = new HandshakeGate(deps.handshakes);
@@ -232,9 +237,12 @@ export function createApp(deps: AppDeps): Hono {
       let connection: ReturnType<typeof acceptWorkerConnection> | undefined;
       return {
         onOpen(_event, ws) {
+          const raw = ws.raw as NodeWebSocket;
+          setFrameLimit(raw, MAX_HELLO_BYTES);
           connection = acceptWorkerConnection({
-            send: (text) => ws.send(text),
-            close: (code, reason) => ws.close(code, reason),
+            send: (text) => raw.send(text),
+            close: (code, reason) => raw.close(code, reason),
+            allowFrames: (bytes) => setFrameLimit(raw, bytes),
           }, {
             hub,
             stats,
@@ -246,6 +254,9 @@ export function createApp(deps: AppDeps): Hono {
             gate,
             now,
           });
+          onOversizedFrame(raw, (limit) => connection?.onOversized(limit));
+          // A dead peer is noticed within a minute.
+          keepAlive(raw, 30_000, () => {});
         },
         onMessage(event) {
           connection?.onMessage(event.data);
@@ -254,7 +265,7 @@ export function createApp(deps: AppDeps): Hono {
           connection?.onClose();
         },
       };
-    }, { idleTimeout: 30 }), // pings an idle worker; a dead peer is noticed within a minute
+    }),
   );
   app.get("/ws/worker", (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
 
@@ -270,7 +281,12 @@ export function createApp(deps: AppDeps): Hono {
       let client: ReturnType<LiveFeed["accept"]> | undefined;
       return {
         onOpen(_event, ws) {
-          const raw = ws.raw as WebSocket;
+          const raw = ws.raw as NodeWebSocket;
+          setFrameLimit(raw, MAX_CLIENT_MESSAGE);
+          onOversizedFrame(
+            raw,
+            () => raw.close(LIVE_BAD_MESSAGE, "messages must be small JSON text"),
+          );
           client = live.accept({
             send: (text) => raw.send(text),
             close: (code, reason) => raw.close(code, reason),
@@ -278,17 +294,17 @@ export function createApp(deps: AppDeps): Hono {
               return raw.bufferedAmount;
             },
           });
+          // A client that stops answering pings is dropped within 20 s and counted.
+          keepAlive(raw, 10_000, () => live.unresponsive());
         },
         onMessage(event) {
           client?.onMessage(event.data);
         },
-        onClose(event) {
-          // No close handshake: Deno's ping timeout ended a client that stopped answering.
-          if (client && !(event as CloseEvent).wasClean) live.unresponsive();
+        onClose() {
           client?.onClose();
         },
       };
-    }, { idleTimeout: 10 }),
+    }),
   );
   app.get("/ws/live", (c) => c.json({ error: "expected a WebSocket upgrade" }, 426));
 

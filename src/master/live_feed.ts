@@ -25,7 +25,7 @@ export const LIVE_BAD_MESSAGE = 4002;
 /** Most machines one client may subscribe to. */
 export const MAX_SUBSCRIPTIONS = 20;
 /** Largest client message accepted. */
-const MAX_CLIENT_MESSAGE = 16 * 1024;
+export const MAX_CLIENT_MESSAGE = 16 * 1024;
 
 export interface LiveFeedOptions {
   fleet: FleetState;

@@ -6,8 +6,9 @@
  * With --no-local-worker it needs exactly: read and write in the data directory, the network
  * (it listens on a port chosen at run time), the hostname and network interfaces (for the
  * printed Dashboard address), the GRIDMON_* environment, read access to the --alerts file and to
- * the export's CA and token files, and LOG_TOKENS / LOG_STREAM, two debug switches the YAML
- * parser of the rules file looks up. The export thread (a Worker) runs with the same permissions;
+ * the export's CA and token files, LOG_TOKENS / LOG_STREAM, two debug switches the YAML
+ * parser of the rules file looks up, and WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE, which the
+ * `ws` WebSocket library reads when it loads. The export thread (a Worker) runs with the same permissions;
  * run from source it loads its modules from src/, which Deno checks like any file read.
  */
 import { workerNeedsAllowAll } from "../worker/permissions.ts";
@@ -66,6 +67,6 @@ export function masterPermissionFlags(options: MasterPermissionOptions): string[
     `--allow-write=${options.dataDir}`,
     "--allow-net",
     `--allow-sys=${[...sys, "networkInterfaces"].join(",")}`,
-    "--allow-env=GRIDMON_*,LOG_TOKENS,LOG_STREAM",
+    "--allow-env=GRIDMON_*,LOG_TOKENS,LOG_STREAM,WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE",
   ];
 }

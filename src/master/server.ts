@@ -14,6 +14,7 @@ import {
 } from "./detection_port.ts";
 import { startEventLoopLag } from "./event_loop_lag.ts";
 import { FleetState, type MachineState } from "./fleet_state.ts";
+import { listenHttp, type RunningHttpServer } from "./http_server.ts";
 import type { HandshakeGateOptions } from "./handshake_gate.ts";
 import { IngestHub } from "./ingest_hub.ts";
 import { createIngestStats, type IngestStats } from "./ingest_stats.ts";
@@ -179,7 +180,7 @@ function wireExport(
 }
 
 /** Starts the master; resolves once it listens. */
-export function startMaster(options: MasterOptions): Promise<RunningMaster> {
+export async function startMaster(options: MasterOptions): Promise<RunningMaster> {
   const { store } = options;
   const log = options.log ?? defaultLog;
   const now = options.now ?? Date.now;
@@ -275,77 +276,74 @@ export function startMaster(options: MasterOptions): Promise<RunningMaster> {
   });
   live.start();
 
-  return new Promise((resolve, reject) => {
-    let server: Deno.HttpServer<Deno.NetAddr>;
-    let closing: Promise<void> | undefined;
-    const stopTimers = () => {
-      clearInterval(flushTimer);
-      clearInterval(sweepTimer);
-      stopRetention();
-      lag.stop();
-    };
+  let server: RunningHttpServer;
+  let closing: Promise<void> | undefined;
+  const stopTimers = () => {
+    clearInterval(flushTimer);
+    clearInterval(sweepTimer);
+    stopRetention();
+    lag.stop();
+  };
 
-    async function close(): Promise<void> {
-      admin.stop();
-      await local?.stop();
-      stopTimers();
-      hub.flush();
-      hub.closeAll(CLOSE.goingAway, "master shutting down");
-      live.close(CLOSE.goingAway, "master shutting down");
-      stopEvents();
-      stopOffline();
-      stopAlerts();
-      stopExport();
-      await options.exporter?.close();
-      detection.close();
-      let timeout: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        server.shutdown(),
-        new Promise((r) => (timeout = setTimeout(r, 3000))),
-      ]);
-      clearTimeout(timeout);
-    }
+  async function close(): Promise<void> {
+    admin.stop();
+    await local?.stop();
+    stopTimers();
+    hub.flush();
+    hub.closeAll(CLOSE.goingAway, "master shutting down");
+    live.close(CLOSE.goingAway, "master shutting down");
+    stopEvents();
+    stopOffline();
+    stopAlerts();
+    stopExport();
+    await options.exporter?.close();
+    detection.close();
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      server.shutdown(),
+      new Promise((r) => (timeout = setTimeout(r, 3000))),
+    ]);
+    clearTimeout(timeout);
+  }
 
-    try {
-      server = Deno.serve({
-        hostname: options.bind,
-        port: options.port,
-        onListen: () => {},
-        onError: (error) => {
-          log(`request failed: ${String(error)}`);
-          return new Response(JSON.stringify({ error: "internal error" }), { status: 500 });
-        },
-      }, app.fetch);
-    } catch (error) {
-      stopTimers();
-      live.close(CLOSE.goingAway, "master did not start");
-      stopExport();
-      stopEvents();
-      stopOffline();
-      stopAlerts();
-      detection.close();
-      reject(error);
-      return;
-    }
-    if (options.localSampler) {
-      local = startLocalWorker({
-        sampler: options.localSampler,
-        hub,
-        intervalMs: options.intervalMs ?? 1000,
-        log,
-        now,
-      });
-    }
-    admin.resumePurges().catch((error) => log(`deleting a removed machine's data: ${error}`));
-    resolve({
-      port: server.addr.port,
-      hostname: server.addr.hostname,
-      fleet,
-      hub,
-      stats,
-      live,
-      close: () => (closing ??= close()),
-      finished: server.finished,
+  try {
+    server = await listenHttp({
+      hostname: options.bind,
+      port: options.port,
+      fetch: app.fetch,
+      onError: (error) => {
+        log(`request failed: ${String(error)}`);
+        return new Response(JSON.stringify({ error: "internal error" }), { status: 500 });
+      },
     });
-  });
+  } catch (error) {
+    stopTimers();
+    live.close(CLOSE.goingAway, "master did not start");
+    stopExport();
+    stopEvents();
+    stopOffline();
+    stopAlerts();
+    detection.close();
+    throw error;
+  }
+  if (options.localSampler) {
+    local = startLocalWorker({
+      sampler: options.localSampler,
+      hub,
+      intervalMs: options.intervalMs ?? 1000,
+      log,
+      now,
+    });
+  }
+  admin.resumePurges().catch((error) => log(`deleting a removed machine's data: ${error}`));
+  return {
+    port: server.port,
+    hostname: server.hostname,
+    fleet,
+    hub,
+    stats,
+    live,
+    close: () => (closing ??= close()),
+    finished: server.finished,
+  };
 }

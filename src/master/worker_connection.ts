@@ -17,6 +17,11 @@ import { tokensEqual } from "./tokens.ts";
 export interface WorkerSocket {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Raises the largest frame the socket reads, after the hello (before it, the socket must
+   * refuse frames over MAX_HELLO_BYTES at the frame header and call `onOversized`).
+   */
+  allowFrames?(bytes: number): void;
 }
 
 export interface WorkerConnectionOptions {
@@ -63,6 +68,8 @@ function clampReason(reason: string): string {
 /** Events of one connection, to wire to the socket's handlers. */
 export interface WorkerConnection {
   onMessage(data: unknown): void;
+  /** The socket refused a frame over `limit` bytes at its header, before reading it. */
+  onOversized(limit: number): void;
   onClose(): void;
 }
 
@@ -180,6 +187,7 @@ export function acceptWorkerConnection(
     }
     session = own;
     settle();
+    socket.allowFrames?.(LIMITS.maxFrameBytes);
     stats.connectionsAccepted++;
     log(`worker ${JSON.stringify(row.id)} (${JSON.stringify(row.name)}) connected from ${peer}`);
     socket.send(
@@ -257,6 +265,12 @@ export function acceptWorkerConnection(
       } else {
         samples(data);
       }
+    },
+    onOversized(limit: number): void {
+      if (closed) return;
+      stats.framesReceived++;
+      if (!session) return refuse(`first frame over ${limit} bytes`);
+      close(CLOSE.tooLarge, `frame larger than ${limit} bytes`, "too_large");
     },
     onClose(): void {
       clearTimeout(deadline);

@@ -82,7 +82,7 @@ Deno.test("masterPermissionFlags() is --allow-all with the local worker on Linux
     "--allow-write=/d",
     "--allow-net",
     "--allow-sys=hostname,networkInterfaces",
-    "--allow-env=GRIDMON_*,LOG_TOKENS,LOG_STREAM",
+    "--allow-env=GRIDMON_*,LOG_TOKENS,LOG_STREAM,WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE",
   ]);
   const withRules = masterPermissionFlags({
     dataDir: "/d",
