@@ -14,7 +14,7 @@ import loginJs from "../../static/login.js" with { type: "text" };
 import alertsPageJs from "../../static/js/alerts_page.js" with { type: "text" };
 import apiJs from "../../static/js/api.js" with { type: "text" };
 import anomaliesPageJs from "../../static/js/anomalies_page.js" with { type: "text" };
-import chartsJs from "../../static/js/charts.js" with { type: "text" };
+import chartJs from "../../static/js/chart.js" with { type: "text" };
 import domJs from "../../static/js/dom.js" with { type: "text" };
 import eventsTableJs from "../../static/js/events_table.js" with { type: "text" };
 import fleetChartsJs from "../../static/js/fleet_charts.js" with { type: "text" };
@@ -25,10 +25,12 @@ import liveJs from "../../static/js/live.js" with { type: "text" };
 import machinePageJs from "../../static/js/machine_page.js" with { type: "text" };
 import routerJs from "../../static/js/router.js" with { type: "text" };
 import scatterJs from "../../static/js/scatter.js" with { type: "text" };
+import sparkLoaderJs from "../../static/js/spark_loader.js" with { type: "text" };
 import sparklineJs from "../../static/js/sparkline.js" with { type: "text" };
 import stateJs from "../../static/js/state.js" with { type: "text" };
+import uiJs from "../../static/js/ui.js" with { type: "text" };
 import catalogueJs from "../../static/gen/catalogue.js" with { type: "text" };
-import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import vendorJs from "../../static/gen/vendor.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 
 /** One file the UI serves. */
@@ -51,7 +53,7 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/alerts_page.js": [alertsPageJs, JS],
   "js/api.js": [apiJs, JS],
   "js/anomalies_page.js": [anomaliesPageJs, JS],
-  "js/charts.js": [chartsJs, JS],
+  "js/chart.js": [chartJs, JS],
   "js/dom.js": [domJs, JS],
   "js/events_table.js": [eventsTableJs, JS],
   "js/fleet_charts.js": [fleetChartsJs, JS],
@@ -62,10 +64,12 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/machine_page.js": [machinePageJs, JS],
   "js/router.js": [routerJs, JS],
   "js/scatter.js": [scatterJs, JS],
+  "js/spark_loader.js": [sparkLoaderJs, JS],
   "js/sparkline.js": [sparklineJs, JS],
   "js/state.js": [stateJs, JS],
+  "js/ui.js": [uiJs, JS],
   "gen/catalogue.js": [catalogueJs, JS],
-  "vendor/uPlot.iife.min.js": [uplotJs, JS],
+  "gen/vendor.js": [vendorJs, JS],
   "vendor/uPlot.min.css": [uplotCss, CSS],
 };
 

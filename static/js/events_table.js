@@ -1,79 +1,72 @@
 // @ts-check
 /// <reference lib="dom" />
 /** The anomaly events table (machine, start, duration, peak score, cause). */
-import { h } from "./dom.js";
 import { describeCause, fmtDuration, fmtScore, fmtTime } from "../gen/catalogue.js";
 import { machineHash } from "./router.js";
+import { html, renderedElement, useState } from "./ui.js";
 
 /**
- * A table of events, newest first.
- * @param {any[]} events AnomalyEvent with machineName
- * @param {{ showMachine: boolean, now: number, limit?: number }} opts
+ * @param {{ e: any, showMachine: boolean, now: number }} props
  */
-export function eventsTable(events, opts) {
-  const head = h(
-    "tr",
-    {},
-    opts.showMachine ? h("th", { scope: "col", text: "Machine" }) : null,
-    h("th", { scope: "col", text: "Start" }),
-    h("th", { scope: "col", text: "Duration" }),
-    h("th", { scope: "col", class: "num", text: "Peak score" }),
-    h("th", { scope: "col", text: "Cause" }),
-  );
-  const row = (/** @type {any} */ e) => {
-    const causes = Array.isArray(e.causes) ? e.causes : [];
-    const main = causes[0];
-    const duration = e.end === null || e.end === undefined
-      ? `${fmtDuration((opts.now - e.start) / 1000)}, ongoing`
-      : fmtDuration((e.end - e.start) / 1000);
-    return h(
-      "tr",
-      { class: e.end === null || e.end === undefined ? "open" : "" },
-      opts.showMachine
-        ? h(
-          "td",
-          {},
-          h("a", {
-            href: machineHash(e.machineId, {
-              from: e.start - 15 * 60e3,
-              to: (e.end ?? opts.now) + 15 * 60e3,
-              range: "custom",
-            }),
-            text: String(e.machineName ?? e.machineId),
-          }),
-        )
-        : null,
-      h("td", { text: fmtTime(e.start) }),
-      h("td", { text: duration }),
-      h("td", { class: "num", text: fmtScore(e.peakScore) }),
-      h(
-        "td",
-        { class: "cause" },
-        main ? describeCause(main) : String(e.reason ?? "–"),
-        ...causes.slice(1, 3).map((/** @type {any} */ c) =>
-          h("span", { class: "cause-more", text: describeCause(c) })
-        ),
-      ),
-    );
-  };
-  // The newest rows first; the rest on request, so a storm of events never blocks the page.
-  const limit = opts.limit ?? 100;
-  const body = h("tbody", {}, ...events.slice(0, limit).map(row));
-  const more = events.length > limit
-    ? h("button", {
-      type: "button",
-      class: "btn more",
-      text: `Show all ${events.length} events`,
-      onclick: (/** @type {Event} */ ev) => {
-        body.append(...events.slice(limit).map(row));
-        /** @type {HTMLElement} */ (ev.currentTarget).remove();
-      },
-    })
-    : null;
-  return h(
-    "div",
-    { class: "table-scroll" },
-    h("table", { class: "table events" }, h("thead", {}, head), body),
-    more,
+function EventRow({ e, showMachine, now }) {
+  const causes = Array.isArray(e.causes) ? e.causes : [];
+  const open = e.end === null || e.end === undefined;
+  const duration = open
+    ? `${fmtDuration((now - e.start) / 1000)}, ongoing`
+    : fmtDuration((e.end - e.start) / 1000);
+  const link = showMachine &&
+    machineHash(e.machineId, {
+      from: e.start - 15 * 60e3,
+      to: (e.end ?? now) + 15 * 60e3,
+      range: "custom",
+    });
+  return html`<tr class=${open ? "open" : ""}>
+    ${showMachine && html`<td><a href=${link}>${String(e.machineName ?? e.machineId)}</a></td>`}
+    <td>${fmtTime(e.start)}</td>
+    <td>${duration}</td>
+    <td class="num">${fmtScore(e.peakScore)}</td>
+    <td class="cause">${causes[0] ? describeCause(causes[0]) : String(e.reason ?? "–")}${
+    causes.slice(1, 3).map((/** @type {any} */ c) =>
+      html`<span class="cause-more">${describeCause(c)}</span>`
+    )
+  }</td>
+  </tr>`;
+}
+
+/**
+ * A table of events, newest first: the first `limit`, the rest on request, so a storm of events
+ * never blocks the page.
+ * @param {{ events: any[], showMachine: boolean, now: number, limit?: number }} props
+ */
+export function EventsTable({ events, showMachine, now, limit = 100 }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? events : events.slice(0, limit);
+  return html`<div class="table-scroll">
+    <table class="table events">
+      <thead><tr>
+        ${showMachine && html`<th scope="col">Machine</th>`}
+        <th scope="col">Start</th><th scope="col">Duration</th>
+        <th scope="col" class="num">Peak score</th><th scope="col">Cause</th>
+      </tr></thead>
+      <tbody>${
+    shown.map((e) => html`<${EventRow} key=${e.id} e=${e} showMachine=${showMachine} now=${now} />`)
+  }</tbody>
+    </table>
+    ${
+    !all && events.length > limit &&
+    html`<button type="button" class="btn more" onClick=${() =>
+      setAll(true)}>Show all ${events.length} events</button>`
+  }
+  </div>`;
+}
+
+/**
+ * The table as an element, for pages that build their DOM themselves.
+ * @param {any[]} events
+ * @param {{ showMachine: boolean, now: number }} opts
+ */
+export function eventsTable(events, { showMachine, now }) {
+  return renderedElement(
+    html`<${EventsTable} events=${events} showMachine=${showMachine} now=${now} />`,
   );
 }

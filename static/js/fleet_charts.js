@@ -2,10 +2,10 @@
 /// <reference lib="dom" />
 /** The fleet's aggregate charts (average and maximum CPU and memory, total network and disk). */
 import { getJson, query } from "./api.js";
-import { createChart } from "./charts.js";
-import { h, setText } from "./dom.js";
+import { Chart } from "./chart.js";
+import { html, RangeButtons, useEffect, useMemo, useState, useUnmountSignal } from "./ui.js";
 
-const RANGES = /** @type {const} */ ([
+export const FLEET_RANGES = /** @type {const} */ ([
   ["1h", 3600e3],
   ["6h", 6 * 3600e3],
   ["24h", 86400e3],
@@ -13,106 +13,83 @@ const RANGES = /** @type {const} */ ([
   ["30d", 30 * 86400e3],
 ]);
 
-/**
- * Mounts the four aggregate charts and keeps them current.
- * @param {HTMLElement} container
- * @param {{ range: string, onRange: (r: string) => void }} opts
- */
-export function mountFleetCharts(container, opts) {
-  let range = RANGES.find(([r]) => r === opts.range) ? opts.range : "1h";
-  const status = h("span", { class: "muted small", role: "status" });
-  const buttons = RANGES.map(([r]) =>
-    h("button", {
-      type: "button",
-      class: "seg",
-      "aria-pressed": String(r === range),
-      text: r,
-      onclick: () => {
-        range = r;
-        for (const b of buttons) b.setAttribute("aria-pressed", String(b.textContent === r));
-        opts.onRange(r);
-        load();
-      },
-    })
-  );
-  const sync = "gm-fleet";
-  const charts = [
-    createChart({
-      title: "CPU, fleet",
-      unit: "percent",
-      range: [0, 100],
-      syncKey: sync,
-      height: 160,
-      series: [{ label: "average", fill: true }, { label: "maximum" }],
-    }),
-    createChart({
-      title: "Memory, fleet",
-      unit: "percent",
-      range: [0, 100],
-      syncKey: sync,
-      height: 160,
-      series: [{ label: "average", fill: true }, { label: "maximum" }],
-    }),
-    createChart({
-      title: "Network, total",
-      unit: "bytes_per_second",
-      syncKey: sync,
-      height: 160,
-      series: [{ label: "received" }, { label: "sent" }],
-    }),
-    createChart({
-      title: "Disk, total",
-      unit: "bytes_per_second",
-      syncKey: sync,
-      height: 160,
-      series: [{ label: "read" }, { label: "written" }],
-    }),
-  ];
-  const section = h(
-    "section",
-    { class: "fleet-charts", "aria-label": "Fleet charts" },
-    h(
-      "div",
-      { class: "toolbar" },
-      h("h2", { class: "section-title", text: "Fleet over time" }),
-      h("div", { class: "segs", role: "group", "aria-label": "Time range" }, ...buttons),
-      status,
-    ),
-    h("div", { class: "chart-grid chart-grid-4" }, ...charts.map((c) => c.card)),
-  );
-  container.append(section);
+/** The four charts: title, unit, range, series, and the response fields they draw. */
+const CHARTS = [
+  ["CPU, fleet", "percent", [0, 100], ["average", "maximum"], ["cpuAvg", "cpuMax"]],
+  ["Memory, fleet", "percent", [0, 100], ["average", "maximum"], ["memAvg", "memMax"]],
+  ["Network, total", "bytes_per_second", undefined, ["received", "sent"], ["netRxBps", "netTxBps"]],
+  ["Disk, total", "bytes_per_second", undefined, ["read", "written"], [
+    "diskReadBps",
+    "diskWriteBps",
+  ]],
+];
 
-  const controller = new AbortController();
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  async function load() {
-    clearTimeout(timer);
-    const ms = RANGES.find(([r]) => r === range)?.[1] ?? 3600e3;
-    const to = Date.now();
-    try {
-      const r = await getJson(
-        `/api/fleet/series?${query({ from: to - ms, to, points: 400 })}`,
-        controller.signal,
-      );
-      charts[0].setData(r.t, [r.cpuAvg, r.cpuMax], [to - ms, to]);
-      charts[1].setData(r.t, [r.memAvg, r.memMax], [to - ms, to]);
-      charts[2].setData(r.t, [r.netRxBps, r.netTxBps], [to - ms, to]);
-      charts[3].setData(r.t, [r.diskReadBps, r.diskWriteBps], [to - ms, to]);
-      setText(status, "");
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      setText(status, `Fleet charts: ${/** @type {Error} */ (error).message}`);
+/**
+ * The aggregate charts, reloaded about every 1/100 of the range (10 s at least).
+ * @param {{ range: string, onRange: (r: string) => void }} props
+ */
+export function FleetCharts({ range, onRange }) {
+  const signal = useUnmountSignal();
+  const [result, setResult] = useState(
+    /** @type {{ r: any, from: number, to: number } | null} */ (null),
+  );
+  const [error, setError] = useState("");
+  const ms = FLEET_RANGES.find(([r]) => r === range)?.[1] ?? 3600e3;
+
+  useEffect(() => {
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    let stopped = false;
+    async function load() {
+      const to = Date.now();
+      try {
+        const r = await getJson(
+          `/api/fleet/series?${query({ from: to - ms, to, points: 400 })}`,
+          signal,
+        );
+        if (stopped) return;
+        setResult({ r, from: to - ms, to });
+        setError("");
+      } catch (e) {
+        if (signal.aborted || stopped) return;
+        setError(`Fleet charts: ${/** @type {Error} */ (e).message}`);
+      }
+      if (!stopped) timer = setTimeout(load, Math.max(10_000, ms / 100));
     }
-    // Refresh about every 1/100 of the range (10 s minimum).
-    timer = setTimeout(load, Math.max(10_000, ms / 100));
-  }
-  load();
-  return {
-    destroy() {
-      controller.abort();
+    load();
+    return () => {
+      stopped = true;
       clearTimeout(timer);
-      for (const c of charts) c.destroy();
-      section.remove();
-    },
-  };
+    };
+  }, [ms]);
+
+  // New data objects only when a load brings new data: the charts redraw then, not on every
+  // render of the page around them.
+  const data = useMemo(() =>
+    CHARTS.map(([, , , , fields]) =>
+      result && {
+        t: result.r.t,
+        values: /** @type {string[]} */ (fields).map((f) => result.r[f]),
+        xRange: /** @type {[number, number]} */ ([result.from, result.to]),
+      }
+    ), [result]);
+
+  return html`
+    <section class="fleet-charts" aria-label="Fleet charts">
+      <div class="toolbar">
+        <h2 class="section-title">Fleet over time</h2>
+        <${RangeButtons} ranges=${FLEET_RANGES} current=${range} pick=${onRange} />
+        <span class="muted small" role="status">${error}</span>
+      </div>
+      <div class="chart-grid chart-grid-4">${CHARTS.map(([title, unit, yRange, labels], i) =>
+        html`
+          <${Chart} key=${title} title=${title} unit=${unit} range=${yRange} syncKey="gm-fleet"
+            height=${160} series=${/** @type {string[]} */ (labels).map((label, k) => ({
+              label,
+              fill: k === 0 && unit === "percent",
+            }))} data=${data[i]} />
+        `
+      )}</div>
+    </section>
+  `;
 }

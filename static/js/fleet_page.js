@@ -1,22 +1,38 @@
 // @ts-check
 /// <reference lib="dom" />
 /** The fleet page: counts, aggregate charts, and every machine in a searchable, sortable table. */
-import { getJson, query } from "./api.js";
-import { h, replaceChildren, setText, stateBox } from "./dom.js";
-import { mountFleetCharts } from "./fleet_charts.js";
-import { createFleetTable } from "./fleet_table.js";
+import { getJson } from "./api.js";
+import { FleetCharts } from "./fleet_charts.js";
+import { FleetTable } from "./fleet_table.js";
 import { machineHash, navigate, routeHash } from "./router.js";
-import { SPARK_WINDOW_MS, statusOf, uptimeNow } from "./state.js";
+import { createSparkLoader } from "./spark_loader.js";
+import { statusOf, uptimeNow } from "./state.js";
+import {
+  componentPage,
+  html,
+  StateBox,
+  useEffect,
+  useFleet,
+  useInterval,
+  useMemo,
+  useRef,
+  useRerender,
+  useState,
+  useTitle,
+  useUnmountSignal,
+} from "./ui.js";
 
 /**
  * @typedef {import("./state.js").MachineView} MachineView
  * @typedef {import("./fleet_table.js").SortKey} SortKey
+ * @typedef {{ search: string, status: string, sortKey: SortKey, sortDir: number }} FleetView
  */
 
 const SORT_KEYS = ["name", "status", "cpu", "mem", "disk", "net", "os", "uptime"];
+/** Sorting by these keys re-sorts with every tick. */
+const LIVE_KEYS = ["cpu", "mem", "disk", "net", "uptime", "status"];
 const STATUS_ORDER = { anomalous: 0, online: 1, offline: 2 };
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-const SPARK_CONCURRENCY = 6;
 
 /**
  * @param {SortKey} key
@@ -45,310 +61,209 @@ function sortValue(key, now) {
 }
 
 /**
- * Mounts the fleet page.
- * @param {HTMLElement} root
- * @param {import("./router.js").Route} route
- * @param {import("../app.js").AppContext} ctx
+ * The machines the table shows: filtered by search and status, sorted (unknown values last,
+ * ties by name).
+ * @param {MachineView[]} all
+ * @param {FleetView} view
+ * @param {number} now
  */
-export function mountFleetPage(root, route, ctx) {
-  const { fleet } = ctx;
-  let search = route.params.get("q") ?? "";
-  let statusFilter = route.params.get("status") ?? "";
-  let sortKey =
-    /** @type {SortKey} */ (SORT_KEYS.includes(route.params.get("sort") ?? "")
-      ? route.params.get("sort")
-      : "name");
-  let sortDir = route.params.get("dir") === "desc" ? -1 : 1;
-  let chartRange = route.params.get("range") ?? "1h";
-
-  document.title = "Fleet · gridmon";
-  const counts = h("p", { class: "counts", role: "status", "aria-live": "polite" });
-  const searchInput = h("input", {
-    type: "search",
-    class: "input",
-    placeholder: "Search name, host or OS",
-    "aria-label": "Search machines",
-    value: search,
-  });
-  const statusSelect = h(
-    "select",
-    { class: "input", "aria-label": "Filter by status" },
-    h("option", { value: "", text: "All statuses" }),
-    h("option", { value: "online", text: "Online" }),
-    h("option", { value: "anomalous", text: "Anomalous" }),
-    h("option", { value: "offline", text: "Offline" }),
-    h("option", { value: "alerts", text: "With alerts firing" }),
+export function fleetRows(all, view, now) {
+  const needle = view.search.trim().toLowerCase();
+  const filtered = all.filter((m) =>
+    (!view.status || (view.status === "alerts" ? m.alerts > 0 : statusOf(m) === view.status)) &&
+    (!needle || m.name.toLowerCase().includes(needle) ||
+      m.hostname.toLowerCase().includes(needle) ||
+      m.osName.toLowerCase().includes(needle) || m.id.toLowerCase().startsWith(needle))
   );
-  statusSelect.value = statusFilter;
-  const message = h("div", { class: "fleet-message" });
-  const tableHost = h("div", { class: "table-host" });
-  const chartsHost = h("div", { class: "fleet-charts-host" });
-  const section = h(
-    "div",
-    { class: "page page-fleet" },
-    h("div", { class: "page-head" }, h("h1", { text: "Fleet" }), counts),
-    chartsHost,
-    h(
-      "section",
-      { class: "machines", "aria-label": "Machines" },
-      h(
-        "div",
-        { class: "toolbar" },
-        h("h2", { class: "section-title", text: "Machines" }),
-        searchInput,
-        statusSelect,
-      ),
-      message,
-      tableHost,
-    ),
-  );
-  root.append(section);
-
-  const charts = mountFleetCharts(chartsHost, {
-    range: chartRange,
-    onRange: (r) => {
-      chartRange = r;
-      syncUrl();
-    },
+  const value = sortValue(view.sortKey, now);
+  const keyed = filtered.map((m) => ({ m, v: value(m) }));
+  keyed.sort((a, b) => {
+    if (a.v === b.v) return collator.compare(a.m.name, b.m.name);
+    if (a.v === null || a.v === undefined) return 1;
+    if (b.v === null || b.v === undefined) return -1;
+    const c = typeof a.v === "string" || typeof b.v === "string"
+      ? collator.compare(String(a.v), String(b.v))
+      : /** @type {number} */ (a.v) - /** @type {number} */ (b.v);
+    return c * view.sortDir || collator.compare(a.m.name, b.m.name);
   });
+  return keyed.map((k) => k.m);
+}
 
-  /** @type {Set<string>} */
-  const sparkInFlight = new Set();
-  /** @type {MachineView[]} */
-  let sparkQueue = [];
-  const controller = new AbortController();
+/**
+ * "13 machines · 12 online · 1 anomalous · 0 offline".
+ * @param {MachineView[]} all
+ */
+export function fleetCounts(all) {
+  const n = { online: 0, offline: 0, anomalous: 0 };
+  for (const m of all) n[statusOf(m)]++;
+  return `${all.length} machine${
+    all.length === 1 ? "" : "s"
+  } · ${n.online} online · ${n.anomalous} anomalous · ${n.offline} offline`;
+}
 
-  const table = createFleetTable(tableHost, {
-    onOpen: (id) => navigate(machineHash(id)),
-    onSort: (key) => {
-      if (sortKey === key) sortDir = -sortDir;
-      else {
-        sortKey = key;
-        sortDir = key === "name" || key === "os" || key === "status" ? 1 : -1;
-      }
-      syncUrl();
-      update(true);
-    },
-    onVisible: (views) => {
-      sparkQueue = views.filter((m) => !m.sparkLoaded && !sparkInFlight.has(m.id));
-      pumpSparks();
-    },
-  });
-
-  /** Fetches the last 15 minutes of CPU for rows that came into view. */
-  function pumpSparks() {
-    while (sparkInFlight.size < SPARK_CONCURRENCY && sparkQueue.length) {
-      const m = /** @type {MachineView} */ (sparkQueue.shift());
-      if (m.sparkLoaded || sparkInFlight.has(m.id)) continue;
-      sparkInFlight.add(m.id);
-      const to = Date.now();
-      const q = query({ from: to - SPARK_WINDOW_MS, to, points: 180, metrics: "cpu.usage" });
-      getJson(`/api/machines/${encodeURIComponent(m.id)}/series?${q}`, controller.signal)
-        .then((r) => {
-          const t = /** @type {number[]} */ (r.t ?? []);
-          const v = /** @type {(number | null)[]} */ (r.avg?.["cpu.usage"] ?? []);
-          // Keep live points newer than the fetched history.
-          const lastFetched = t.length ? t[t.length - 1] + (r.stepMs ?? 0) : -Infinity;
-          const keep = m.sparkT.findIndex((x) => x > lastFetched);
-          const liveT = keep < 0 ? [] : m.sparkT.slice(keep);
-          const liveV = keep < 0 ? [] : m.sparkV.slice(keep);
-          m.sparkT = [...t, ...liveT];
-          m.sparkV = [...v, ...liveV];
-          m.sparkLoaded = true;
-          m.version++;
-          table.refresh();
-        })
-        .catch(() => {/* the row keeps its live points; retried when it scrolls into view again */})
-        .finally(() => {
-          sparkInFlight.delete(m.id);
-          pumpSparks();
-        });
-    }
+/** What to run to add a machine, from /api/join. */
+function EmptyFleet() {
+  const signal = useUnmountSignal();
+  const [join, setJoin] = useState(/** @type {any} */ (null));
+  const [copied, setCopied] = useState("Copy");
+  useEffect(() => {
+    getJson("/api/join", signal).then(setJoin, (e) => setJoin({ error: e.message }));
+  }, []);
+  const command = join?.command;
+  const copy = () =>
+    navigator.clipboard?.writeText(command).then(
+      () => setCopied("Copied"),
+      () => setCopied("Select and copy"),
+    );
+  return html`<${StateBox} kind="empty" title="No machines yet.">
+    <p>Run this on each machine you want to watch; it appears here within seconds:</p>
+    ${
+    command
+      ? html`<div class="command"><code class="command-text">${command}</code><button type="button"
+          class="btn" onClick=${copy}>${copied}</button></div>`
+      : html`<p class="command">${
+        join
+          ? `gridmon worker --master ${location.hostname} --token <join token> (the master printed the exact command when it started)`
+          : "Loading the worker command…"
+      }</p>`
   }
+  <//>`;
+}
 
-  function syncUrl() {
+/**
+ * The view the route asks for.
+ * @param {URLSearchParams} params
+ * @returns {FleetView & { range: string }}
+ */
+function viewOf(params) {
+  const sort = params.get("sort") ?? "";
+  return {
+    search: params.get("q") ?? "",
+    status: params.get("status") ?? "",
+    sortKey: /** @type {SortKey} */ (SORT_KEYS.includes(sort) ? sort : "name"),
+    sortDir: params.get("dir") === "desc" ? -1 : 1,
+    range: params.get("range") ?? "1h",
+  };
+}
+
+/**
+ * @param {{ route: import("./router.js").Route, ctx: import("../app.js").AppContext }} props
+ */
+export function FleetPage({ route, ctx }) {
+  useTitle("Fleet · gridmon");
+  const fleet = useFleet(ctx);
+  const [view, setView] = useState(() => viewOf(route.params));
+  const [now, setNow] = useState(Date.now());
+  const searchRef = useRef(/** @type {HTMLInputElement | null} */ (null));
+  const signal = useUnmountSignal();
+  const rerender = useRerender();
+  const sparks = useMemo(() => createSparkLoader({ signal, onLoaded: rerender }), []);
+  // Uptime keeps counting between ticks.
+  useInterval(() => setNow(Date.now()), 1000);
+  useEffect(() => ctx.subscribe([]), []);
+
+  // Back and forward (or a link) change the search and filter.
+  useEffect(() => {
+    const next = viewOf(route.params);
+    if (next.search !== view.search || next.status !== view.status) {
+      setView({ ...view, search: next.search, status: next.status });
+      if (searchRef.current) searchRef.current.value = next.search;
+    }
+  }, [route]);
+
+  // The view goes into the URL, so it can be shared and survives a reload.
+  useEffect(() => {
     navigate(
       routeHash("/", {
-        q: search,
-        status: statusFilter,
-        sort: sortKey === "name" ? "" : sortKey,
-        dir: sortDir < 0 ? "desc" : "",
-        range: chartRange === "1h" ? "" : chartRange,
+        q: view.search,
+        status: view.status,
+        sort: view.sortKey === "name" ? "" : view.sortKey,
+        dir: view.sortDir < 0 ? "desc" : "",
+        range: view.range === "1h" ? "" : view.range,
       }),
       { replace: true },
     );
-  }
+  }, [view]);
 
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let searchTimer;
-  searchInput.addEventListener("input", () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => {
-      search = searchInput.value;
-      syncUrl();
-      update(true);
-    }, 80);
-  });
-  statusSelect.addEventListener("change", () => {
-    statusFilter = statusSelect.value;
-    syncUrl();
-    update(true);
-  });
-
-  /** @type {any} */
-  let joinInfo = null;
-  let joinRequested = false;
-  function showEmpty() {
-    if (!joinRequested) {
-      joinRequested = true;
-      getJson("/api/join", controller.signal)
-        .then((r) => (joinInfo = r))
-        .catch((e) => (joinInfo = { error: /** @type {Error} */ (e).message }))
-        .finally(() => update(true));
-    }
-    const command = joinInfo?.command;
-    replaceChildren(
-      message,
-      stateBox(
-        "empty",
-        "No machines yet.",
-        h("p", {
-          text: "Run this on each machine you want to watch; it appears here within seconds:",
-        }),
-        command
-          ? h(
-            "div",
-            { class: "command" },
-            h("code", { class: "command-text", text: command }),
-            h("button", {
-              type: "button",
-              class: "btn",
-              text: "Copy",
-              onclick: (/** @type {Event} */ e) => {
-                const b = /** @type {HTMLButtonElement} */ (e.currentTarget);
-                navigator.clipboard?.writeText(command).then(
-                  () => (b.textContent = "Copied"),
-                  () => (b.textContent = "Select and copy"),
-                );
-              },
-            }),
-          )
-          : h("p", {
-            class: "command",
-            text: joinInfo
-              ? `gridmon worker --master ${location.hostname} --token <join token> (the master printed the exact command when it started)`
-              : "Loading the worker command…",
-          }),
-      ),
+  const searchTimer = useRef(/** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined));
+  useEffect(() => () => clearTimeout(searchTimer.current), []);
+  const onSearch = () => {
+    clearTimeout(searchTimer.current);
+    searchTimer.current = setTimeout(
+      () => setView((v) => ({ ...v, search: searchRef.current?.value ?? "" })),
+      80,
     );
-  }
-
-  /** @type {MachineView[]} */
-  let rows = [];
-  let lastStructure = -1;
-  /** @param {boolean} [force] */
-  function update(force = false) {
-    const now = Date.now();
-    const all = [...fleet.machines.values()];
-    let online = 0;
-    let offline = 0;
-    let anomalous = 0;
-    for (const m of all) {
-      const s = statusOf(m);
-      if (s === "online") online++;
-      else if (s === "offline") offline++;
-      else anomalous++;
-    }
-    setText(
-      counts,
-      ctx.loaded()
-        ? `${all.length} machine${
-          all.length === 1 ? "" : "s"
-        } · ${online} online · ${anomalous} anomalous · ${offline} offline`
-        : "Loading…",
-    );
-    table.setSort(sortKey, sortDir);
-    const live = ["cpu", "mem", "disk", "net", "uptime", "status"].includes(sortKey);
-    if (force || live || lastStructure !== fleet.structureVersion) {
-      lastStructure = fleet.structureVersion;
-      const needle = search.trim().toLowerCase();
-      const filtered = all.filter((m) =>
-        (!statusFilter ||
-          (statusFilter === "alerts" ? m.alerts > 0 : statusOf(m) === statusFilter)) &&
-        (!needle || m.name.toLowerCase().includes(needle) ||
-          m.hostname.toLowerCase().includes(needle) ||
-          m.osName.toLowerCase().includes(needle) || m.id.toLowerCase().startsWith(needle))
-      );
-      const value = sortValue(sortKey, now);
-      const keyed = filtered.map((m) => ({ m, v: value(m) }));
-      keyed.sort((a, b) => {
-        if (a.v === b.v) return collator.compare(a.m.name, b.m.name);
-        if (a.v === null || a.v === undefined) return 1;
-        if (b.v === null || b.v === undefined) return -1;
-        const c = typeof a.v === "string" || typeof b.v === "string"
-          ? collator.compare(String(a.v), String(b.v))
-          : /** @type {number} */ (a.v) - /** @type {number} */ (b.v);
-        return c * sortDir || collator.compare(a.m.name, b.m.name);
-      });
-      rows = keyed.map((k) => k.m);
-      table.setRows(rows);
-    } else table.refresh();
-
-    chartsHost.hidden = ctx.loaded() && all.length === 0;
-    if (!ctx.loaded()) replaceChildren(message, stateBox("loading", "Loading machines…"));
-    else if (all.length === 0) showEmpty();
-    else if (rows.length === 0) {
-      replaceChildren(
-        message,
-        stateBox(
-          "empty",
-          "No machine matches this search.",
-          h("button", {
-            type: "button",
-            class: "btn",
-            text: "Clear search and filter",
-            onclick: () => {
-              search = "";
-              statusFilter = "";
-              searchInput.value = "";
-              statusSelect.value = "";
-              syncUrl();
-              update(true);
-            },
-          }),
-        ),
-      );
-    } else if (message.firstChild) message.replaceChildren();
-  }
-
-  const unsubscribe = fleet.subscribe(() => update());
-  ctx.subscribe([]);
-  update(true);
-  // Uptime keeps counting between ticks.
-  const clock = setInterval(() => table.refresh(), 1000);
-
-  return {
-    /** @param {import("./router.js").Route} r */
-    update(r) {
-      const q = r.params.get("q") ?? "";
-      const st = r.params.get("status") ?? "";
-      if (q !== search || st !== statusFilter) {
-        search = q;
-        statusFilter = st;
-        searchInput.value = q;
-        statusSelect.value = st;
-        update(true);
-      }
-      return true;
-    },
-    unmount() {
-      controller.abort();
-      clearInterval(clock);
-      clearTimeout(searchTimer);
-      unsubscribe();
-      charts.destroy();
-      table.destroy();
-      section.remove();
-    },
   };
+  const onSort = (/** @type {SortKey} */ key) =>
+    setView((v) =>
+      v.sortKey === key ? { ...v, sortDir: -v.sortDir } : {
+        ...v,
+        sortKey: key,
+        sortDir: key === "name" || key === "os" || key === "status" ? 1 : -1,
+      }
+    );
+  const clear = () => {
+    if (searchRef.current) searchRef.current.value = "";
+    setView((v) => ({ ...v, search: "", status: "" }));
+  };
+
+  const all = [...fleet.machines.values()];
+  const loaded = ctx.loaded();
+  const live = LIVE_KEYS.includes(view.sortKey);
+  const rows = useMemo(
+    () => fleetRows(all, view, now),
+    [view, fleet.structureVersion, live ? fleet.valuesVersion : 0, live ? now : 0],
+  );
+
+  let message = null;
+  if (!loaded) message = html`<${StateBox} kind="loading" title="Loading machines…" />`;
+  else if (all.length === 0) message = html`<${EmptyFleet} />`;
+  else if (rows.length === 0) {
+    message = html`<${StateBox} kind="empty" title="No machine matches this search.">
+      <button type="button" class="btn" onClick=${clear}>Clear search and filter</button><//>`;
+  }
+
+  return html`
+    <div class="page page-fleet">
+      <div class="page-head">
+        <h1>Fleet</h1>
+        <p class="counts" role="status" aria-live="polite">${loaded
+          ? fleetCounts(all)
+          : "Loading…"}</p>
+      </div>
+      <div class="fleet-charts-host" hidden=${loaded && all.length === 0}>
+        <${FleetCharts} range=${view.range} onRange=${(/** @type {string} */ range) =>
+          setView((v) => ({ ...v, range }))} />
+      </div>
+      <section class="machines" aria-label="Machines">
+        <div class="toolbar">
+          <h2 class="section-title">Machines</h2>
+          <input type="search" class="input" placeholder="Search name, host or OS"
+            aria-label="Search machines" ref=${searchRef} value=${view
+              .search} onInput=${onSearch} />
+          <select class="input" aria-label="Filter by status" value=${view.status}
+            onChange=${(/** @type {Event} */ e) =>
+              setView({
+                ...view,
+                status: /** @type {HTMLSelectElement} */ (e.currentTarget).value,
+              })}>
+            <option value="">All statuses</option>
+            <option value="online">Online</option>
+            <option value="anomalous">Anomalous</option>
+            <option value="offline">Offline</option>
+            <option value="alerts">With alerts firing</option>
+          </select>
+        </div>
+        <div class="fleet-message">${message}</div>
+        <div class="table-host">
+          <${FleetTable} rows=${rows} sortKey=${view.sortKey} sortDir=${view.sortDir} now=${now}
+            onOpen=${(/** @type {string} */ id) => navigate(machineHash(id))}
+            onSort=${onSort} onVisible=${sparks.want} />
+        </div>
+      </section>
+    </div>
+  `;
 }
+
+/** Mounts the fleet page (app.js's page shape). */
+export const mountFleetPage = componentPage(FleetPage);

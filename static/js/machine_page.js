@@ -5,7 +5,7 @@
  * 1 h ... 30 d, custom, or a zoomed span), with anomalous periods shaded on every chart.
  */
 import { getJson, query } from "./api.js";
-import { createChart } from "./charts.js";
+import { createChart } from "./chart.js";
 import { h, replaceChildren, setText, stateBox } from "./dom.js";
 import { eventsTable } from "./events_table.js";
 import {
@@ -170,7 +170,7 @@ export function mountMachinePage(root, route, ctx) {
   );
   root.append(page);
 
-  /** @type {{ spec: ChartSpec, chart: import("./charts.js").Chart }[]} */
+  /** @type {{ spec: ChartSpec, chart: import("./chart.js").ChartHandle }[]} */
   let charts = [];
   let signature = "";
   let buildFrame = 0;
@@ -333,7 +333,7 @@ export function mountMachinePage(root, route, ctx) {
   }
 
   /**
-   * @param {{ spec: ChartSpec, chart: import("./charts.js").Chart }} c
+   * @param {{ spec: ChartSpec, chart: import("./chart.js").ChartHandle }} c
    * @param {number[]} t
    * @param {(key: string) => (number | null)[]} column
    */

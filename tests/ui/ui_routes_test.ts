@@ -89,7 +89,7 @@ Deno.test("assets answer If-None-Match with 304", async () => {
 
 Deno.test("assets are compressed with brotli or gzip when the client accepts it", async () => {
   const app = makeApp();
-  const url = `${ASSET_PREFIX}vendor/uPlot.iife.min.js`;
+  const url = `${ASSET_PREFIX}gen/vendor.js`;
   const plain = new Uint8Array(await (await app.request(url)).arrayBuffer());
   const br = await app.request(url, { headers: { "accept-encoding": "gzip, deflate, br" } });
   assert.equal(br.headers.get("content-encoding"), "br");

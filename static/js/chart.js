@@ -1,15 +1,15 @@
 // @ts-check
 /// <reference lib="dom" />
 /**
- * uPlot charts with the UI's conventions: theme colours from CSS, values with units, anomalous
- * periods shaded, drag-to-zoom reported to the page (which fetches that range at a finer step),
- * double-click to reset, and cursors synced across the charts of a page.
+ * A uPlot chart as a component, with the UI's conventions: theme colours from CSS, values with
+ * units, anomalous periods shaded, drag-to-zoom reported to the page (which fetches that range
+ * at a finer step), double-click to reset, and cursors synced across the charts of a page.
+ * Mounting creates the plot, new `data` or `periods` update it, unmounting destroys it; a chart
+ * whose series or unit change is a new chart (give it another `key`).
  */
-import { cssVar, h } from "./dom.js";
 import { formatterFor } from "../gen/catalogue.js";
-
-/** uPlot, loaded by index.html as a classic script before the modules run. */
-const uPlot = /** @type {any} */ (globalThis).uPlot;
+import { h } from "./dom.js";
+import { cssVar, html, uPlot, useEffect, useLayoutEffect, useRef } from "./ui.js";
 
 /** Series colours that read on light and dark backgrounds. */
 export const PALETTE = [
@@ -37,6 +37,8 @@ export const PALETTE = [
  *   onZoom?: (fromMs: number, toMs: number) => void,
  *   onReset?: () => void,
  * }} ChartOptions
+ * @typedef {{ t: number[], values: (number | null)[][], xRange?: [number, number] }} ChartData
+ *   times in ms, one array per series, and the range to show (default: the data's)
  */
 
 function theme() {
@@ -109,27 +111,18 @@ function shadePlugin(periods) {
 }
 
 /**
- * A chart in a card. Returns the card element and a handle.
+ * uPlot's options for a chart.
  * @param {ChartOptions} o
  */
-export function createChart(o) {
+function chartOptions(o) {
   const fmt = formatterFor(o.unit);
-  const plotEl = h("div", { class: "plot" });
-  const empty = h("p", { class: "plot-empty", text: "No data in this range.", hidden: true });
-  const card = h(
-    "section",
-    { class: "card chart-card", "aria-label": o.title },
-    h("h2", { class: "card-title", text: o.title }),
-    plotEl,
-    empty,
-  );
   const t = theme();
   const axis = {
     stroke: t.muted,
     grid: { stroke: t.grid, width: 1 },
     ticks: { stroke: t.grid, width: 1 },
   };
-  const opts = {
+  return {
     width: o.width ?? 400,
     height: o.height ?? 200,
     cursor: {
@@ -137,7 +130,7 @@ export function createChart(o) {
       drag: { x: !!o.onZoom, y: false, setScale: false },
       bind: { dblclick: () => null },
     },
-    select: { show: !!o.onZoom },
+    select: { show: !!o.onZoom, left: 0, top: 0, width: 0, height: 0 },
     scales: {
       x: { time: true },
       y: o.range ? { range: o.range } : {
@@ -145,7 +138,7 @@ export function createChart(o) {
           /** @type {any} */ _u,
           /** @type {number} */ _min,
           /** @type {number} */ max,
-        ) => [0, max > 0 ? max * 1.08 : 1],
+        ) => /** @type {[number, number]} */ ([0, max > 0 ? max * 1.08 : 1]),
       },
     },
     axes: [
@@ -183,8 +176,19 @@ export function createChart(o) {
       ],
     },
   };
-  const data = [[], ...o.series.map(() => [])];
-  const u = new uPlot(opts, data, plotEl);
+}
+
+/**
+ * A plot inside an existing card: the one place a uPlot chart is made, used by the `Chart`
+ * component and by pages that build their DOM themselves (`createChart`). The card carries
+ * what is drawn (`data-points`, `data-from`, `data-to`) for people inspecting the page and for
+ * the browser tests.
+ * @param {{ card: HTMLElement, plotEl: HTMLElement, emptyEl: HTMLElement }} els
+ * @param {ChartOptions} o
+ */
+export function createPlot({ card, plotEl, emptyEl }, o) {
+  const opts = chartOptions(o);
+  const u = new uPlot(opts, [[], ...o.series.map(() => [])], plotEl);
   if (o.onReset) u.over.addEventListener("dblclick", () => o.onReset?.());
   const ro = new ResizeObserver(() => {
     const w = Math.floor(plotEl.clientWidth);
@@ -192,23 +196,16 @@ export function createChart(o) {
   });
   ro.observe(plotEl);
   return {
-    card,
     u,
-    /**
-     * Replaces the data: times in ms, one array per series.
-     * @param {number[]} tMs
-     * @param {(number | null)[][]} values
-     * @param {[number, number]} [xRangeMs] the range to show (default: the data's)
-     */
-    setData(tMs, values, xRangeMs) {
-      const ts = tMs.map((x) => x / 1000);
-      u.setData([ts, ...values], !xRangeMs);
-      if (xRangeMs) u.setScale("x", { min: xRangeMs[0] / 1000, max: xRangeMs[1] / 1000 });
-      empty.hidden = values.some((arr) => arr.some((v) => v !== null && v !== undefined));
-      // What is drawn, for people inspecting the page and for the browser tests.
+    /** @param {ChartData} data */
+    setData(data) {
+      const ts = data.t.map((x) => x / 1000);
+      u.setData([ts, ...data.values], !data.xRange);
+      if (data.xRange) u.setScale("x", { min: data.xRange[0] / 1000, max: data.xRange[1] / 1000 });
+      emptyEl.hidden = data.values.some((arr) => arr.some((v) => v !== null && v !== undefined));
       card.dataset.points = String(ts.length);
-      card.dataset.from = String(Math.round(xRangeMs?.[0] ?? tMs[0] ?? 0));
-      card.dataset.to = String(Math.round(xRangeMs?.[1] ?? tMs[tMs.length - 1] ?? 0));
+      card.dataset.from = String(Math.round(data.xRange?.[0] ?? data.t[0] ?? 0));
+      card.dataset.to = String(Math.round(data.xRange?.[1] ?? data.t[data.t.length - 1] ?? 0));
     },
     /** Repaints (after the shaded periods changed). */
     redraw() {
@@ -217,9 +214,89 @@ export function createChart(o) {
     destroy() {
       ro.disconnect();
       u.destroy();
+    },
+  };
+}
+
+/**
+ * A chart in a card built with the DOM helpers, for pages not (yet) made of components.
+ * @param {ChartOptions} o
+ */
+export function createChart(o) {
+  const plotEl = h("div", { class: "plot" });
+  const emptyEl = h("p", { class: "plot-empty", text: "No data in this range.", hidden: true });
+  const card = h(
+    "section",
+    { class: "card chart-card", "aria-label": o.title },
+    h("h2", { class: "card-title", text: o.title }),
+    plotEl,
+    emptyEl,
+  );
+  const plot = createPlot({ card, plotEl, emptyEl }, o);
+  return {
+    card,
+    u: plot.u,
+    /**
+     * Replaces the data: times in ms, one array per series.
+     * @param {number[]} t
+     * @param {(number | null)[][]} values
+     * @param {[number, number]} [xRange] the range to show (default: the data's)
+     */
+    setData: (t, values, xRange) => plot.setData({ t, values, xRange }),
+    redraw: plot.redraw,
+    destroy() {
+      plot.destroy();
       card.remove();
     },
   };
 }
 
-/** @typedef {ReturnType<typeof createChart>} Chart */
+/** @typedef {ReturnType<typeof createChart>} ChartHandle */
+
+/**
+ * A chart in a card. `data` and `periods` may change; the rest is read once, at mount.
+ * @param {Omit<ChartOptions, "periods"> & { data: ChartData | null, periods?: Period[] }} props
+ */
+export function Chart(props) {
+  const plotRef = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const cardRef = useRef(/** @type {HTMLElement | null} */ (null));
+  const emptyRef = useRef(/** @type {HTMLParagraphElement | null} */ (null));
+  const plotHandle = useRef(/** @type {ReturnType<typeof createPlot> | null} */ (null));
+  const latest = useRef(props);
+  latest.current = props;
+
+  useLayoutEffect(() => {
+    const o = latest.current;
+    const plot = createPlot({
+      card: /** @type {HTMLElement} */ (cardRef.current),
+      plotEl: /** @type {HTMLElement} */ (plotRef.current),
+      emptyEl: /** @type {HTMLElement} */ (emptyRef.current),
+    }, {
+      ...o,
+      periods: () => latest.current.periods ?? [],
+      onZoom: o.onZoom && ((from, to) => latest.current.onZoom?.(from, to)),
+      onReset: o.onReset && (() => latest.current.onReset?.()),
+    });
+    plotHandle.current = plot;
+    return () => {
+      plot.destroy();
+      plotHandle.current = null;
+    };
+  }, []);
+
+  useLayoutEffect(() => {
+    if (props.data) plotHandle.current?.setData(props.data);
+  }, [props.data]);
+
+  useEffect(() => {
+    plotHandle.current?.redraw();
+  }, [props.periods]);
+
+  return html`
+    <section class="card chart-card" aria-label=${props.title} ref=${cardRef}>
+      <h2 class="card-title">${props.title}</h2>
+      <div class="plot" ref=${plotRef}></div>
+      <p class="plot-empty" hidden ref=${emptyRef}>No data in this range.</p>
+    </section>
+  `;
+}
