@@ -118,7 +118,7 @@ async function assertUiLoads(base: string): Promise<void> {
   const html = await page.text();
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
   assert.ok(assets.some((path) => path.endsWith("app.js")), html);
-  assert.ok(assets.some((path) => path.endsWith("uPlot.iife.min.js")), html);
+  assert.ok(assets.some((path) => path.endsWith("gen/vendor.js")), html);
   for (const path of assets) {
     const response = await fetch(`${base}${path}`);
     assert.equal(response.status, 200, path);
