@@ -4,7 +4,7 @@
 import { getJson } from "./api.js";
 import { FleetCharts } from "./fleet_charts.js";
 import { FleetTable } from "./fleet_table.js";
-import { machineHash, navigate, routeHash } from "./router.js";
+import { machineHash, navigate, parseRoute, routeHash } from "./router.js";
 import { createSparkLoader } from "./spark_loader.js";
 import { statusOf, uptimeNow } from "./state.js";
 import {
@@ -14,6 +14,7 @@ import {
   useEffect,
   useFleet,
   useInterval,
+  useLayoutEffect,
   useMemo,
   useRef,
   useRerender,
@@ -171,8 +172,16 @@ export function FleetPage({ route, ctx }) {
     }
   }, [route]);
 
-  // The view goes into the URL, so it can be shared and survives a reload.
+  // The view goes into the URL, so it can be shared and survives a reload: when it changes,
+  // and only while the address still names this page (the effect runs after a paint, by which
+  // time a click or a typed address may have moved on).
+  const firstView = useRef(true);
   useEffect(() => {
+    if (firstView.current) {
+      firstView.current = false;
+      return;
+    }
+    if (parseRoute(location.hash).page !== "fleet") return;
     navigate(
       routeHash("/", {
         q: view.search,
@@ -185,6 +194,11 @@ export function FleetPage({ route, ctx }) {
     );
   }, [view]);
 
+  // The search box is not bound to the view: a render between a keystroke and the debounced
+  // search (a tick arrives) would put the old text back. It is set at mount and on navigation.
+  useLayoutEffect(() => {
+    if (searchRef.current) searchRef.current.value = view.search;
+  }, []);
   const searchTimer = useRef(/** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined));
   useEffect(() => () => clearTimeout(searchTimer.current), []);
   const onSearch = () => {
@@ -239,8 +253,7 @@ export function FleetPage({ route, ctx }) {
         <div class="toolbar">
           <h2 class="section-title">Machines</h2>
           <input type="search" class="input" placeholder="Search name, host or OS"
-            aria-label="Search machines" ref=${searchRef} value=${view
-              .search} onInput=${onSearch} />
+            aria-label="Search machines" ref=${searchRef} onInput=${onSearch} />
           <select class="input" aria-label="Filter by status" value=${view.status}
             onChange=${(/** @type {Event} */ e) =>
               setView({
