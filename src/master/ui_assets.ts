@@ -25,6 +25,7 @@ import liveJs from "../../static/js/live.js" with { type: "text" };
 import machinePageJs from "../../static/js/machine_page.js" with { type: "text" };
 import routerJs from "../../static/js/router.js" with { type: "text" };
 import scatterJs from "../../static/js/scatter.js" with { type: "text" };
+import seriesStatsJs from "../../static/js/series_stats.js" with { type: "text" };
 import sparkLoaderJs from "../../static/js/spark_loader.js" with { type: "text" };
 import sparklineJs from "../../static/js/sparkline.js" with { type: "text" };
 import stateJs from "../../static/js/state.js" with { type: "text" };
@@ -64,6 +65,7 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/machine_page.js": [machinePageJs, JS],
   "js/router.js": [routerJs, JS],
   "js/scatter.js": [scatterJs, JS],
+  "js/series_stats.js": [seriesStatsJs, JS],
   "js/spark_loader.js": [sparkLoaderJs, JS],
   "js/sparkline.js": [sparklineJs, JS],
   "js/state.js": [stateJs, JS],

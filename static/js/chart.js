@@ -7,8 +7,9 @@
  * Mounting creates the plot, new `data` or `periods` update it, unmounting destroys it; a chart
  * whose series or unit change is a new chart (give it another `key`).
  */
-import { formatterFor } from "../gen/catalogue.js";
-import { h } from "./dom.js";
+import { fmtTime, formatterFor } from "../gen/catalogue.js";
+import { h, setText } from "./dom.js";
+import { seriesStats } from "./series_stats.js";
 import { cssVar, html, uPlot, useEffect, useLayoutEffect, useRef } from "./ui.js";
 
 /** Series colours that read on light and dark backgrounds. */
@@ -111,10 +112,34 @@ function shadePlugin(periods) {
 }
 
 /**
+ * Time axis labels in the one format the UI uses everywhere (fmtTime: 2026-12-02 17:40:05):
+ * seconds only when the ticks are less than a minute apart, the date under the first tick of
+ * each day, dates alone when the ticks are days apart.
+ * @param {any} _u
+ * @param {number[]} splits seconds
+ * @param {number} _axis
+ * @param {number} _space
+ * @param {number} incr seconds between ticks
+ */
+function timeTicks(_u, splits, _axis, _space, incr) {
+  let prevDay = "";
+  return splits.map((sec) => {
+    const full = fmtTime(sec * 1000);
+    const day = full.slice(0, 10);
+    if (incr >= 86400) return day;
+    const time = incr < 60 ? full.slice(11) : full.slice(11, 16);
+    const label = day === prevDay ? time : `${time}\n${day}`;
+    prevDay = day;
+    return label;
+  });
+}
+
+/**
  * uPlot's options for a chart.
  * @param {ChartOptions} o
+ * @param {(u: any) => void} onCursor
  */
-function chartOptions(o) {
+function chartOptions(o, onCursor) {
   const fmt = formatterFor(o.unit);
   const t = theme();
   const axis = {
@@ -130,6 +155,7 @@ function chartOptions(o) {
       drag: { x: !!o.onZoom, y: false, setScale: false },
       bind: { dblclick: () => null },
     },
+    legend: { show: false },
     select: { show: !!o.onZoom, left: 0, top: 0, width: 0, height: 0 },
     scales: {
       x: { time: true },
@@ -142,7 +168,7 @@ function chartOptions(o) {
       },
     },
     axes: [
-      { ...axis },
+      { ...axis, values: timeTicks, space: 60 },
       {
         ...axis,
         size: axisSize,
@@ -165,6 +191,7 @@ function chartOptions(o) {
     ],
     plugins: o.periods ? [shadePlugin(o.periods)] : [],
     hooks: {
+      setCursor: [onCursor],
       setSelect: [
         (/** @type {any} */ u) => {
           if (!o.onZoom || u.select.width < 5) return;
@@ -179,6 +206,83 @@ function chartOptions(o) {
 }
 
 /**
+ * A series' colour as a small bar (set through the CSSOM: the CSP forbids style attributes).
+ * @param {string} color
+ */
+function swatch(color) {
+  const el = h("span", { class: "legend-swatch", "aria-hidden": "true" });
+  el.style.background = color;
+  return el;
+}
+
+/**
+ * The legend under a chart: per series its colour and name, the value at the cursor (the last
+ * value of the range when the cursor is elsewhere), and the range's minimum, average and maximum.
+ * @param {ChartOptions} o
+ */
+function createLegend(o) {
+  const fmt = formatterFor(o.unit);
+  const nowHead = h("th", { scope: "col", class: "num", text: "Last" });
+  const rows = o.series.map((s, i) =>
+    h(
+      "tr",
+      { "data-series": s.label },
+      h(
+        "th",
+        { scope: "row" },
+        swatch(s.color ?? PALETTE[i % PALETTE.length]),
+        s.label,
+      ),
+      ...["now", "min", "avg", "max"].map((k) => h("td", { class: "num", "data-stat": k })),
+    )
+  );
+  const el = h(
+    "table",
+    { class: "chart-legend" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }),
+        nowHead,
+        ...["Min", "Avg", "Max"].map((t) => h("th", { scope: "col", class: "num", text: t })),
+      ),
+    ),
+    h("tbody", {}, ...rows),
+  );
+  /** @type {import("./series_stats.js").SeriesStats[]} */
+  let stats = [];
+  const cell = (
+    /** @type {number} */ i,
+    /** @type {number} */ k,
+  ) => /** @type {HTMLElement} */ (rows[i].children[k + 1]);
+  return {
+    el,
+    /** @param {import("./series_stats.js").SeriesStats[]} next */
+    setStats(next) {
+      stats = next;
+      next.forEach((st, i) => {
+        setText(cell(i, 0), fmt(st.last));
+        setText(cell(i, 1), fmt(st.min));
+        setText(cell(i, 2), fmt(st.avg));
+        setText(cell(i, 3), fmt(st.max));
+      });
+    },
+    /** The value at the cursor, or the last one when the cursor left the plot. @param {any} u */
+    hover(u) {
+      const idx = u.cursor.idx;
+      const at = idx === null || idx === undefined ? null : u.data[0][idx];
+      setText(nowHead, at === null ? "Last" : fmtTime(at * 1000));
+      rows.forEach((_, i) =>
+        setText(cell(i, 0), fmt(at === null ? stats[i]?.last ?? null : u.data[i + 1][idx]))
+      );
+    },
+  };
+}
+
+/**
  * A plot inside an existing card: the one place a uPlot chart is made, used by the `Chart`
  * component and by pages that build their DOM themselves (`createChart`). The card carries
  * what is drawn (`data-points`, `data-from`, `data-to`) for people inspecting the page and for
@@ -187,8 +291,10 @@ function chartOptions(o) {
  * @param {ChartOptions} o
  */
 export function createPlot({ card, plotEl, emptyEl }, o) {
-  const opts = chartOptions(o);
+  const legend = createLegend(o);
+  const opts = chartOptions(o, legend.hover);
   const u = new uPlot(opts, [[], ...o.series.map(() => [])], plotEl);
+  plotEl.append(legend.el);
   if (o.onReset) u.over.addEventListener("dblclick", () => o.onReset?.());
   const ro = new ResizeObserver(() => {
     const w = Math.floor(plotEl.clientWidth);
@@ -201,6 +307,7 @@ export function createPlot({ card, plotEl, emptyEl }, o) {
     setData(data) {
       const ts = data.t.map((x) => x / 1000);
       u.setData([ts, ...data.values], !data.xRange);
+      legend.setStats(data.values.map((v) => seriesStats(data.t, v, data.xRange)));
       if (data.xRange) u.setScale("x", { min: data.xRange[0] / 1000, max: data.xRange[1] / 1000 });
       emptyEl.hidden = data.values.some((arr) => arr.some((v) => v !== null && v !== undefined));
       card.dataset.points = String(ts.length);

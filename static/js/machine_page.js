@@ -38,10 +38,11 @@ const LIVE_MS = 5 * 60e3;
  * The time span a route asks for.
  * @param {URLSearchParams} params
  * @param {number} now
+ * @param {string} [fallback] the preset when the route names none
  * @returns {{ preset: string, from: number, to: number, live: boolean, zoomed: boolean }}
  */
-export function resolveRange(params, now) {
-  const presetParam = params.get("range") ?? "1h";
+export function resolveRange(params, now, fallback = "1h") {
+  const presetParam = params.get("range") ?? fallback;
   const preset = presetParam === "custom" || RANGES.some(([r]) => r === presetParam)
     ? presetParam
     : "1h";
@@ -61,6 +62,16 @@ export function resolveRange(params, now) {
     live: preset === "live",
     zoomed: false,
   };
+}
+
+/**
+ * The times of a series answer's buckets that hold at least one value (the answer has a bucket
+ * for every step of the range, null where there was no sample).
+ * @param {{ t: number[], avg?: Record<string, (number | null)[]> }} series
+ */
+export function timesWithData(series) {
+  const columns = Object.values(series.avg ?? {});
+  return series.t.filter((_, i) => columns.some((c) => c[i] !== null && c[i] !== undefined));
 }
 
 /**
@@ -180,7 +191,9 @@ export function mountMachinePage(root, route, ctx) {
   let periods = [];
   /** @type {any[]} */
   let events = [];
-  let span = resolveRange(params, Date.now());
+  /** The preset when the route names none ("live" for a machine that has just joined). */
+  let fallbackPreset = "1h";
+  let span = resolveRange(params, Date.now(), fallbackPreset);
   /** Live mode buffers: times and values per key. */
   let liveT = /** @type {number[]} */ ([]);
   /** @type {Map<string, (number | null)[]>} */
@@ -248,16 +261,42 @@ export function mountMachinePage(root, route, ctx) {
       b.setAttribute("aria-pressed", String(!span.zoomed && b.dataset.range === span.preset));
     }
     coresToggle.checked = params.get("cores") === "1";
-    fromInput.value = toLocalInput(span.from);
-    toInput.value = toLocalInput(span.to);
+    showSpan();
+  }
+
+  /** The from/to fields and the line under them say what the charts show (they move in Live). */
+  function showSpan() {
+    // Not while a person is typing a date into them.
+    if (document.activeElement !== fromInput) fromInput.value = toLocalInput(span.from);
+    if (document.activeElement !== toInput) toInput.value = toLocalInput(span.to);
     setText(
       rangeInfo,
-      span.live
-        ? "Live: the last 5 minutes, updated with every sample. Drag on a chart to zoom."
-        : `${fmtTime(span.from)} – ${fmtTime(span.to)}${
-          span.zoomed ? " · double-click a chart to reset" : " · drag on a chart to zoom"
-        }`,
+      `${span.live ? "Live: " : ""}${fmtTime(span.from)} – ${fmtTime(span.to)}${
+        span.live
+          ? ", updated with every sample · drag on a chart to zoom"
+          : span.zoomed
+          ? " · double-click a chart to reset"
+          : " · drag on a chart to zoom"
+      }`,
     );
+  }
+
+  /**
+   * Whether a route without a range should show Live instead of the last hour: the machine
+   * joined within the hour and its data covers less than half of it (a sliver at the right
+   * edge of the charts). A back-filled newcomer keeps its hour.
+   * @param {number[]} withData the times of the hour's buckets that hold samples
+   */
+  function wantsLive(withData) {
+    if (params.has("range") || span.preset !== "1h" || span.zoomed) return false;
+    const firstData = withData.length ? withData[0] : Infinity;
+    return youngerThan(span.from) && firstData > span.from + (span.to - span.from) / 2;
+  }
+
+  /** Whether the machine's first sample came after `from` (so a thin chart is still filling). */
+  function youngerThan(/** @type {number} */ from) {
+    const firstSeen = ctx.fleet.machines.get(id)?.info?.firstSeen;
+    return typeof firstSeen === "number" && firstSeen > from;
   }
 
   /**
@@ -351,7 +390,7 @@ export function mountMachinePage(root, route, ctx) {
   async function load() {
     const seq = ++loadSeq;
     clearTimeout(retryTimer);
-    span = resolveRange(params, Date.now());
+    span = resolveRange(params, Date.now(), fallbackPreset);
     syncControls();
     ctx.subscribe(span.live ? [id] : []);
     if (!charts.length) replaceChildren(status, stateBox("loading", "Loading charts…"));
@@ -380,10 +419,16 @@ export function mountMachinePage(root, route, ctx) {
       if (seq !== loadSeq) return;
       if (machine) ctx.fleet.updateMachine(machine);
       renderFacts();
+      const withData = timesWithData(series);
+      if (wantsLive(withData)) {
+        fallbackPreset = "live";
+        return load();
+      }
       events = Array.isArray(evs) ? evs : [];
       periods = events.map((e) => ({ start: e.start, end: e.end }));
       const keys = new Set(Object.keys(series.avg ?? {}));
-      if (keys.size === 0 || series.t.length === 0) {
+      const collecting = youngerThan(span.from) && withData.length < 2;
+      if (keys.size === 0 || series.t.length === 0 || collecting) {
         cancelAnimationFrame(buildFrame);
         for (const c of charts) c.chart.destroy();
         charts = [];
@@ -391,14 +436,25 @@ export function mountMachinePage(root, route, ctx) {
         chartsEl.replaceChildren();
         replaceChildren(
           status,
-          stateBox(
-            "empty",
-            "No samples in this range.",
-            h("p", {
-              text: "Pick a longer range, or check that the worker on this machine is running.",
-            }),
-          ),
+          collecting
+            ? stateBox(
+              "loading",
+              "Collecting data…",
+              h("p", {
+                text: "This machine has just joined: its charts start with its first samples, " +
+                  "a few seconds from now.",
+              }),
+            )
+            : stateBox(
+              "empty",
+              "No samples in this range.",
+              h("p", {
+                text: "Pick a longer range, or check that the worker on this machine is running.",
+              }),
+            ),
         );
+        // Live: the charts come with the next samples.
+        if (collecting && span.live) retryTimer = setTimeout(load, 3000);
       } else {
         status.replaceChildren();
         ensureCharts(keys);
@@ -473,6 +529,7 @@ export function mountMachinePage(root, route, ctx) {
         liveFrame = 0;
         const now = Date.now();
         span = { ...span, from: now - LIVE_MS, to: now };
+        showSpan();
         draw(liveT, (k) => liveV.get(k) ?? []);
       });
     }

@@ -3,7 +3,10 @@ import { PROTOCOL_VERSION } from "../../src/protocol/version.ts";
 /** A minimal worker speaking the real protocol, for hostnames the simulator would not choose. */
 export async function startFakeWorker(
   master: { port: number; joinToken: string },
-  /** `cpu`: the CPU usage every sample reports (default: 20-26 %). */
+  /**
+   * `cpu`: the CPU usage every sample reports (default: 20-26 %); `samples`: how many it sends,
+   * one a second, before it falls silent with its connection open (default: until stopped).
+   */
   opts: { machineId: string; hostname: string; samples?: number; cpu?: number },
 ): Promise<{ stop: () => void }> {
   const ws = new WebSocket(`ws://127.0.0.1:${master.port}/ws/worker`);
@@ -66,12 +69,13 @@ export async function startFakeWorker(
     uptime: 1000 + seq,
   });
   const send = () => {
+    if (opts.samples !== undefined && seq >= opts.samples) return clearInterval(timer);
     if (ws.readyState === WebSocket.OPEN) {
       ws.send(JSON.stringify({ type: "samples", v: PROTOCOL_VERSION, samples: [sample()] }));
     }
   };
-  send();
   const timer = setInterval(send, 1000);
+  send();
   return {
     stop() {
       clearInterval(timer);
