@@ -73,11 +73,13 @@ async function loadMachines() {
     const list = await getJson("/api/machines");
     loadAttempt = 0;
     fleetLoaded = true;
+    fleet.setReachable(true);
     showBanner(null);
     fleet.load(Array.isArray(list) ? list : []);
   } catch (error) {
     const err = /** @type {any} */ (error);
     if (err.kind === "auth") return;
+    if (err.kind === "network") fleet.setReachable(false);
     const delay = backoffMs(loadAttempt++);
     showBanner(
       `${
@@ -121,6 +123,9 @@ const live = openLive({
   onStatus(s) {
     clearInterval(retryTicker);
     conn.dataset.state = s.state;
+    // The feed dropped after it was up: the master is gone (or the network to it), and the
+    // machines' last known states say nothing about now.
+    if (s.state === "retrying" && liveConnectedBefore) fleet.setReachable(false);
     if (s.state === "live") setText(conn, "Live");
     else if (s.state === "connecting") setText(conn, "Connecting…");
     else {

@@ -77,3 +77,29 @@ export function stateBox(kind, title, ...body) {
 export function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
+
+/**
+ * Copies `el`'s text. The Clipboard API exists only in secure contexts (HTTPS, localhost): on a
+ * plain-HTTP LAN address the text is selected and copied with execCommand. Resolves to what
+ * happened: "copied", or "selected" (a person presses Ctrl+C).
+ * @param {HTMLElement} el
+ * @returns {Promise<"copied" | "selected">}
+ */
+export async function copyText(el) {
+  const text = el.textContent ?? "";
+  if (navigator.clipboard && isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return "copied";
+    } catch { /* denied: select it instead */ }
+  }
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const selection = getSelection();
+  selection?.removeAllRanges();
+  selection?.addRange(range);
+  try {
+    if (document.execCommand("copy")) return "copied";
+  } catch { /* not allowed here */ }
+  return "selected";
+}

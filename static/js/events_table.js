@@ -5,15 +5,30 @@ import { describeCause, fmtDuration, fmtScore, fmtTime } from "../gen/catalogue.
 import { machineHash } from "./router.js";
 import { html, renderedElement, useState } from "./ui.js";
 
+/** Why an event ended, in words (docs/api.md: closeReason). */
+const CLOSE_WORDS = /** @type {Record<string, string>} */ ({
+  recovered: "recovered",
+  offline: "machine went offline",
+  restarted: "master restarted",
+});
+
+/**
+ * How an event ended: "ongoing", or its close reason in words ("–" for events closed before
+ * reasons were kept).
+ * @param {{ end?: number | null, closeReason?: string | null }} e
+ */
+export function endedText(e) {
+  if (e.end === null || e.end === undefined) return "ongoing";
+  return e.closeReason ? CLOSE_WORDS[e.closeReason] ?? String(e.closeReason) : "–";
+}
+
 /**
  * @param {{ e: any, showMachine: boolean, now: number }} props
  */
 function EventRow({ e, showMachine, now }) {
   const causes = Array.isArray(e.causes) ? e.causes : [];
   const open = e.end === null || e.end === undefined;
-  const duration = open
-    ? `${fmtDuration((now - e.start) / 1000)}, ongoing`
-    : fmtDuration((e.end - e.start) / 1000);
+  const duration = fmtDuration(((open ? now : e.end) - e.start) / 1000);
   const link = showMachine &&
     machineHash(e.machineId, {
       from: e.start - 15 * 60e3,
@@ -24,6 +39,7 @@ function EventRow({ e, showMachine, now }) {
     ${showMachine && html`<td><a href=${link}>${String(e.machineName ?? e.machineId)}</a></td>`}
     <td>${fmtTime(e.start)}</td>
     <td>${duration}</td>
+    <td class="ended">${endedText(e)}</td>
     <td class="num">${fmtScore(e.peakScore)}</td>
     <td class="cause">${causes[0] ? describeCause(causes[0]) : String(e.reason ?? "–")}${
     causes.slice(1, 3).map((/** @type {any} */ c) =>
@@ -45,7 +61,7 @@ export function EventsTable({ events, showMachine, now, limit = 100 }) {
     <table class="table events">
       <thead><tr>
         ${showMachine && html`<th scope="col">Machine</th>`}
-        <th scope="col">Start</th><th scope="col">Duration</th>
+        <th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Ended</th>
         <th scope="col" class="num">Peak score</th><th scope="col">Cause</th>
       </tr></thead>
       <tbody>${

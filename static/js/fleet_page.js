@@ -2,6 +2,7 @@
 /// <reference lib="dom" />
 /** The fleet page: counts, aggregate charts, and every machine in a searchable, sortable table. */
 import { getJson } from "./api.js";
+import { copyText } from "./dom.js";
 import { FleetCharts } from "./fleet_charts.js";
 import { FleetTable } from "./fleet_table.js";
 import { machineHash, navigate, parseRoute, routeHash } from "./router.js";
@@ -32,7 +33,7 @@ import {
 const SORT_KEYS = ["name", "status", "cpu", "mem", "disk", "net", "os", "uptime"];
 /** Sorting by these keys re-sorts with every tick. */
 const LIVE_KEYS = ["cpu", "mem", "disk", "net", "uptime", "status"];
-const STATUS_ORDER = { anomalous: 0, online: 1, offline: 2 };
+const STATUS_ORDER = { anomalous: 0, online: 1, offline: 2, expected: 3, unreachable: 4 };
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
 /**
@@ -95,11 +96,13 @@ export function fleetRows(all, view, now) {
  * @param {MachineView[]} all
  */
 export function fleetCounts(all) {
-  const n = { online: 0, offline: 0, anomalous: 0 };
+  const n = { online: 0, offline: 0, anomalous: 0, expected: 0, unreachable: 0 };
   for (const m of all) n[statusOf(m)]++;
-  return `${all.length} machine${
-    all.length === 1 ? "" : "s"
-  } · ${n.online} online · ${n.anomalous} anomalous · ${n.offline} offline`;
+  const machines = `${all.length} machine${all.length === 1 ? "" : "s"}`;
+  if (n.unreachable) return `${machines} · master unreachable: their state is not known`;
+  return `${machines} · ${n.online} online · ${n.anomalous} anomalous · ${n.offline} offline${
+    n.expected ? ` · ${n.expected} expected offline` : ""
+  }`;
 }
 
 /** What to run to add a machine, from /api/join. */
@@ -111,17 +114,21 @@ function EmptyFleet() {
     getJson("/api/join", signal).then(setJoin, (e) => setJoin({ error: e.message }));
   }, []);
   const command = join?.command;
-  const copy = () =>
-    navigator.clipboard?.writeText(command).then(
-      () => setCopied("Copied"),
-      () => setCopied("Select and copy"),
-    );
+  const commandRef = useRef(/** @type {HTMLElement | null} */ (null));
+  const copy = async () => {
+    if (!commandRef.current) return;
+    const done = await copyText(commandRef.current);
+    setCopied(done === "copied" ? "Copied" : "Press Ctrl+C");
+  };
   return html`<${StateBox} kind="empty" title="No machines yet.">
     <p>Run this on each machine you want to watch; it appears here within seconds:</p>
     ${
     command
-      ? html`<div class="command"><code class="command-text">${command}</code><button type="button"
-          class="btn" onClick=${copy}>${copied}</button></div>`
+      ? html`
+        <div
+          class="command"><code class="command-text" ref=${commandRef}>${command}</code><button type="button"
+                  class="btn" onClick=${copy}>${copied}</button></div>
+      `
       : html`<p class="command">${
         join
           ? `gridmon worker --master ${location.hostname} --token <join token> (the master printed the exact command when it started)`

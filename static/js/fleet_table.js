@@ -9,7 +9,7 @@
 import { fmtBps, fmtDuration, fmtPct } from "../gen/catalogue.js";
 import { machineHash, routeHash } from "./router.js";
 import { drawSparkline } from "./sparkline.js";
-import { SPARK_WINDOW_MS, statusOf, uptimeNow } from "./state.js";
+import { SPARK_WINDOW_MS, STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
 import { cssVar, html, useEffect, useLayoutEffect, useRef, useRerender, useState } from "./ui.js";
 
 /** Row height in CSS pixels; must match `.ft-row` in style.css. */
@@ -92,7 +92,7 @@ function FleetRow({ m, index, now, colors, onOpen, onKey }) {
         ${cell(
           "c-status",
           html`<span class=${`status status-${status}`}><span class="dot" aria-hidden="true"></span><span
-        class="status-word">${status}</span></span>`,
+        class="status-word">${STATUS_WORDS[status]}</span></span>`,
         )}
         ${cell("c-num c-cpu", html`<span>${m.online ? fmtPct(m.cpu) : "–"}</span>`)}
         ${cell("c-num c-mem", html`<span>${m.online ? fmtPct(m.mem) : "–"}</span>`)}

@@ -19,7 +19,7 @@ import {
   toLocalInput,
 } from "../gen/catalogue.js";
 import { machineHash, navigate, routeHash } from "./router.js";
-import { statusOf, uptimeNow } from "./state.js";
+import { STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
 
 /** @typedef {import("../gen/catalogue.js").ChartSpec} ChartSpec */
 
@@ -211,7 +211,7 @@ export function mountMachinePage(root, route, ctx) {
     document.title = `${m.name} · gridmon`;
     const s = statusOf(m);
     badge.className = `status status-${s}`;
-    setText(/** @type {Element} */ (badge.lastChild), s);
+    setText(/** @type {Element} */ (badge.lastChild), STATUS_WORDS[s]);
     alertsLink.hidden = m.alerts === 0;
     setText(alertsLink, `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`);
     const now = Date.now();

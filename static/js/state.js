@@ -15,17 +15,34 @@ export const SPARK_WINDOW_MS = 15 * 60 * 1000;
  *   uptime: number | null, uptimeAt: number,
  *   score: number | null, anomalous: boolean, reason: string | null, alerts: number,
  *   sparkT: number[], sparkV: (number | null)[], sparkLoaded: boolean, version: number,
+ *   unreachable?: boolean,
  * }} MachineView
  */
 
 /**
- * "online", "offline" or "anomalous".
+ * @typedef {"online" | "anomalous" | "offline" | "expected" | "unreachable"} Status
+ */
+
+/**
+ * "online", "anomalous", "offline", "expected" (offline, as a person said it would be) or
+ * "unreachable" (the master is: what the machines do is not known).
  * @param {MachineView} m
+ * @returns {Status}
  */
 export function statusOf(m) {
-  if (!m.online) return "offline";
+  if (m.unreachable) return "unreachable";
+  if (!m.online) return m.info?.expectedOffline ? "expected" : "offline";
   return m.anomalous ? "anomalous" : "online";
 }
+
+/** A status in words. */
+export const STATUS_WORDS = /** @type {const} */ ({
+  online: "online",
+  anomalous: "anomalous",
+  offline: "offline",
+  expected: "expected offline",
+  unreachable: "master unreachable",
+});
 
 /**
  * Uptime now, counted on from the last sample while the machine is online.
@@ -127,8 +144,24 @@ export function createFleet() {
     return before !== `${m.name}\0${m.online}\0${m.anomalous}\0${m.alerts > 0}`;
   }
 
+  let reachable = true;
   return {
     machines,
+    /** Whether the master answers; while it does not, no machine's state is known. */
+    get reachable() {
+      return reachable;
+    },
+    /** @param {boolean} yes */
+    setReachable(yes) {
+      if (yes === reachable) return;
+      reachable = yes;
+      for (const m of machines.values()) {
+        m.unreachable = !yes;
+        m.version++;
+      }
+      structureVersion++;
+      emit("structure");
+    },
     get structureVersion() {
       return structureVersion;
     },

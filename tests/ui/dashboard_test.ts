@@ -324,6 +324,7 @@ Deno.test({
             end,
             peakScore: 0.81,
             reason: "cpu.usage",
+            closeReason: "offline",
             causes: [
               { metric: "cpu.usage", value: 97.5, normalLow: 5, normalHigh: 35, contribution: 0.7 },
             ],
@@ -355,6 +356,21 @@ Deno.test({
         assert.ok(
           causes.some((c) => /^CPU 98 % \(usually 5\.0–35 %\)/.test(c ?? "")),
           `causes listed: ${JSON.stringify(causes)}`,
+        );
+        // Its row says how it ended, in words.
+        const ended = await page.$$eval(
+          ".events tbody tr",
+          (trs) =>
+            trs.map((
+              tr,
+            ) => [
+              tr.querySelector(".cause")?.textContent,
+              tr.querySelector(".ended")?.textContent,
+            ]),
+        );
+        assert.ok(
+          ended.some(([c, e]) => /^CPU 98 %/.test(c ?? "") && e === "machine went offline"),
+          `events: ${JSON.stringify(ended)}`,
         );
         await page.goto(`${master.url}/#/anomalies?range=1h`);
         await page.waitForSelector(".events tbody tr");
