@@ -110,6 +110,8 @@ const live = openLive({
       if (fleetLoaded && fleet.applyTick(msg).length) queueRefresh();
     } else if (msg.type === "machine" && msg.machine) {
       if (fleetLoaded) fleet.updateMachine(msg.machine);
+    } else if (msg.type === "removed" && typeof msg.machineId === "string") {
+      fleet.remove(msg.machineId);
     } else if (msg.type === "hello") {
       logout.hidden = !!msg.publicUi;
     }
@@ -173,6 +175,8 @@ async function route() {
   if (page && pageKind === r.page && pageId === r.id && page.update?.(r)) return;
   page?.unmount();
   main.replaceChildren();
+  // A new page starts at its top (the fleet table measures what is on screen as it mounts).
+  scrollTo(0, 0);
   pageKind = r.page;
   pageId = r.id;
   page = null;

@@ -22,6 +22,7 @@ import fleetPageJs from "../../static/js/fleet_page.js" with { type: "text" };
 import fleetTableJs from "../../static/js/fleet_table.js" with { type: "text" };
 import historyRangeJs from "../../static/js/history_range.js" with { type: "text" };
 import liveJs from "../../static/js/live.js" with { type: "text" };
+import machineAdminJs from "../../static/js/machine_admin.js" with { type: "text" };
 import machinePageJs from "../../static/js/machine_page.js" with { type: "text" };
 import routerJs from "../../static/js/router.js" with { type: "text" };
 import scatterJs from "../../static/js/scatter.js" with { type: "text" };
@@ -62,6 +63,7 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/fleet_table.js": [fleetTableJs, JS],
   "js/history_range.js": [historyRangeJs, JS],
   "js/live.js": [liveJs, JS],
+  "js/machine_admin.js": [machineAdminJs, JS],
   "js/machine_page.js": [machinePageJs, JS],
   "js/router.js": [routerJs, JS],
   "js/scatter.js": [scatterJs, JS],

@@ -27,13 +27,30 @@ export function goToLogin() {
  * @param {AbortSignal} [signal]
  * @returns {Promise<any>}
  */
-export async function getJson(path, signal) {
+export function getJson(path, signal) {
+  return requestJson("GET", path, undefined, signal);
+}
+
+/**
+ * Sends a request with an optional JSON body and reads the JSON answer. A 401 sends the visitor
+ * to the login page; an error answer becomes an ApiError with the master's own words.
+ * @param {"GET" | "PUT" | "POST" | "DELETE"} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<any>}
+ */
+export async function requestJson(method, path, body, signal) {
   let res;
   try {
     res = await fetch(path, {
+      method,
       credentials: "same-origin",
       signal,
-      headers: { Accept: "application/json" },
+      headers: body === undefined
+        ? { Accept: "application/json" }
+        : { Accept: "application/json", "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
     if (signal?.aborted) throw error;

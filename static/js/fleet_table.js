@@ -9,7 +9,7 @@
 import { fmtBps, fmtDuration, fmtPct } from "../gen/catalogue.js";
 import { machineHash, routeHash } from "./router.js";
 import { drawSparkline } from "./sparkline.js";
-import { SPARK_WINDOW_MS, STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
+import { CLASH_SHOWN_MS, SPARK_WINDOW_MS, STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
 import { cssVar, html, useEffect, useLayoutEffect, useRef, useRerender, useState } from "./ui.js";
 
 /** Row height in CSS pixels; must match `.ft-row` in style.css. */
@@ -63,6 +63,8 @@ function Spark({ m, version, colors }) {
  */
 function FleetRow({ m, index, now, colors, onOpen, onKey }) {
   const status = statusOf(m);
+  // Another host was refused with this machine's id lately (the machine page says what to do).
+  const clashed = !!m.info?.clash && now - m.info.clash.lastAt < CLASH_SHOWN_MS;
   const label = `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`;
   const open = (/** @type {MouseEvent} */ e) => {
     if (e.button !== 0 || e.defaultPrevented) return;
@@ -86,7 +88,13 @@ function FleetRow({ m, index, now, colors, onOpen, onKey }) {
               aria-label=${m.alerts > 0 ? label : undefined}>${m.alerts > 0
                 ? String(m.alerts)
                 : ""}</a><span
-              class="ft-host">${m.hostname && m.hostname !== m.name ? m.hostname : ""}</span>
+              class="ft-host">${m.hostname && m.hostname !== m.name
+                ? m.hostname
+                : ""}</span>${clashed &&
+                html`
+                  <a class="clash-badge" tabindex="-1" href=${machineHash(m.id)}
+                    title=${`${m.info.clash.hostname} tried to report with this machine's id and was refused (a cloned VM or container): open the machine to see what to do`}>id clash</a>
+                `}
           `,
         )}
         ${cell(

@@ -18,8 +18,10 @@ import {
   fmtTime,
   toLocalInput,
 } from "../gen/catalogue.js";
+import { MachineAdmin } from "./machine_admin.js";
 import { machineHash, navigate, routeHash } from "./router.js";
-import { STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
+import { html, render } from "./ui.js";
+import { CLASH_SHOWN_MS, STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
 
 /** @typedef {import("../gen/catalogue.js").ChartSpec} ChartSpec */
 
@@ -154,6 +156,7 @@ export function mountMachinePage(root, route, ctx) {
   const chartsEl = h("div", { class: "chart-grid" });
   const status = h("div");
   const eventsEl = h("div");
+  const adminHost = h("div");
   const page = h(
     "div",
     { class: "page page-machine" },
@@ -178,6 +181,7 @@ export function mountMachinePage(root, route, ctx) {
       h("h2", { class: "card-title", text: "Anomaly events in this range" }),
       eventsEl,
     ),
+    adminHost,
   );
   root.append(page);
 
@@ -216,7 +220,7 @@ export function mountMachinePage(root, route, ctx) {
     setText(alertsLink, `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`);
     const now = Date.now();
     const clash = info.clash;
-    clashNote.hidden = !clash || now - clash.lastAt > 10 * 60_000;
+    clashNote.hidden = !clash || now - clash.lastAt > CLASH_SHOWN_MS;
     if (clash) {
       setText(
         clashNote,
@@ -254,6 +258,16 @@ export function mountMachinePage(root, route, ctx) {
         }`,
     );
     scoreLine.className = `score-line ${m.anomalous ? "is-anomalous" : ""}`;
+    render(
+      html`
+        <${MachineAdmin} id=${id} name=${m.name} online=${m.online}
+          expectedOffline=${info.expectedOffline ?? null}
+          onMarked=${(/** @type {any} */ e) =>
+            ctx.fleet.updateMachine({ ...ctx.fleet.machines.get(id)?.info, expectedOffline: e })}
+          onRemoved=${() => navigate("#/")} />
+      `,
+      adminHost,
+    );
   }
 
   function syncControls() {
@@ -558,6 +572,7 @@ export function mountMachinePage(root, route, ctx) {
       offFleet();
       ctx.subscribe([]);
       for (const c of charts) c.chart.destroy();
+      render(null, adminHost);
       page.remove();
     },
   };

@@ -6,6 +6,8 @@
 
 /** How much CPU history a sparkline shows. */
 export const SPARK_WINDOW_MS = 15 * 60 * 1000;
+/** How long after a refused clone the UI still points at it. */
+export const CLASH_SHOWN_MS = 10 * 60_000;
 
 /**
  * @typedef {{
@@ -147,6 +149,15 @@ export function createFleet() {
   let reachable = true;
   return {
     machines,
+    /**
+     * Drops a machine a person removed (live `removed` frame).
+     * @param {string} id
+     */
+    remove(id) {
+      if (!machines.delete(id)) return;
+      structureVersion++;
+      emit("structure");
+    },
     /** Whether the master answers; while it does not, no machine's state is known. */
     get reachable() {
       return reachable;

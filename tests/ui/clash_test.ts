@@ -61,6 +61,12 @@ Deno.test({
         "the attempts to count up",
         async () => /\(2×/.test(await note.textContent() ?? ""),
       );
+      // The fleet row points at it too, its hostname as text.
+      await page.goto(`${master.url}/#/`);
+      const badge = await page.waitForSelector(".ft-row[data-id='shared-id'] .clash-badge");
+      assert.equal(await badge.textContent(), "id clash");
+      assert.ok((await badge.getAttribute("title"))?.startsWith(`${EVIL_CLONE} tried to report`));
+      assert.equal(await page.$$eval(".ft-row img", (els) => els.length), 0);
       assert.deepEqual(dialogs, []);
       await context.close();
     } finally {
