@@ -236,7 +236,7 @@ function createLegend(o) {
       ...["now", "min", "avg", "max"].map((k) => h("td", { class: "num", "data-stat": k })),
     )
   );
-  const el = h(
+  const table = h(
     "table",
     { class: "chart-legend" },
     h(
@@ -252,6 +252,8 @@ function createLegend(o) {
     ),
     h("tbody", {}, ...rows),
   );
+  // On a narrow screen the legend scrolls sideways inside the card, never the page.
+  const el = h("div", { class: "legend-scroll" }, table);
   /** @type {import("./series_stats.js").SeriesStats[]} */
   let stats = [];
   const cell = (

@@ -184,6 +184,12 @@ silences:
           "2m",
           "sim-*",
         ]);
+        // At 1400 px the rules table shows every column without scrolling (Severity was cut).
+        const hidden = await page.$eval(".alerts-rules .table-scroll", (el) => {
+          const e = el as unknown as { scrollWidth: number; clientWidth: number };
+          return e.scrollWidth - e.clientWidth;
+        });
+        assert.ok(hidden <= 0, `the rules table hides ${hidden}px`);
         const silence = await texts(page, ".alerts-silences-table tbody tr td");
         assert.deepEqual(silence.slice(0, 5), [
           "all rules",

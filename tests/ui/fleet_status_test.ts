@@ -58,6 +58,10 @@ Deno.test({
       await t.step("while the master is gone, machines are not called offline", async () => {
         worker = await startFakeWorker(master, { machineId: "box-1", hostname: "box-1" });
         await page.waitForSelector(".ft-row .status-online");
+        // A phone, to see the longest status word there.
+        const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+        const phone = await loggedInPage(phoneContext, master);
+        await phone.waitForSelector(".ft-row .status-online");
         // The machine page's module loads on first use: load it while the master is there.
         await page.goto(`${master.url}/#/machine/box-1`);
         await page.waitForSelector(".page-machine .status-online");
@@ -69,6 +73,29 @@ Deno.test({
         assert.equal(await page.textContent(".ft-row .status-word"), "master unreachable");
         assert.match((await page.textContent(".counts")) ?? "", /master unreachable/);
         assert.equal(await page.$(".ft-row .status-offline"), null);
+        await phone.waitForSelector(".ft-row .status-unreachable", { timeout: 20_000 });
+        await phone.screenshot({ path: `${SCREENSHOT_DIR}phone_unreachable.png` });
+        const clipped = await phone.$$eval(
+          ".ft-body .ft-row .c-status, .ft-body .ft-row .status",
+          (els) =>
+            els.map((el) => {
+              const e = el as unknown as {
+                scrollWidth: number;
+                clientWidth: number;
+                className: string;
+              };
+              return `${e.className}: ${e.scrollWidth} > ${e.clientWidth}`;
+            }).filter((_, i) => {
+              const e = els[i] as unknown as { scrollWidth: number; clientWidth: number };
+              return e.scrollWidth > e.clientWidth + 1;
+            }),
+        );
+        assert.deepEqual(clipped, [], "no status word is cut on a phone");
+        const sideways = await phone.evaluate(() =>
+          document.documentElement.scrollWidth - document.documentElement.clientWidth
+        );
+        assert.ok(sideways <= 0, `the page scrolls sideways by ${sideways}px`);
+        await phoneContext.close();
         await page.goto(`${master.url}/#/machine/box-1`);
         await page.waitForSelector(".page-machine .status-unreachable");
         await page.screenshot({ path: `${SCREENSHOT_DIR}master_unreachable.png` });
