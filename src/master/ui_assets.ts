@@ -24,6 +24,7 @@ import historyRangeJs from "../../static/js/history_range.js" with { type: "text
 import liveJs from "../../static/js/live.js" with { type: "text" };
 import machineAdminJs from "../../static/js/machine_admin.js" with { type: "text" };
 import machinePageJs from "../../static/js/machine_page.js" with { type: "text" };
+import processTableJs from "../../static/js/process_table.js" with { type: "text" };
 import routerJs from "../../static/js/router.js" with { type: "text" };
 import scatterJs from "../../static/js/scatter.js" with { type: "text" };
 import seriesStatsJs from "../../static/js/series_stats.js" with { type: "text" };
@@ -65,6 +66,7 @@ const ASSET_SOURCES: Record<string, [string, string]> = {
   "js/live.js": [liveJs, JS],
   "js/machine_admin.js": [machineAdminJs, JS],
   "js/machine_page.js": [machinePageJs, JS],
+  "js/process_table.js": [processTableJs, JS],
   "js/router.js": [routerJs, JS],
   "js/scatter.js": [scatterJs, JS],
   "js/series_stats.js": [seriesStatsJs, JS],

@@ -37,6 +37,7 @@ export const PALETTE = [
  *   periods?: () => Period[],
  *   onZoom?: (fromMs: number, toMs: number) => void,
  *   onReset?: () => void,
+ *   onHoverTime?: (ms: number | null) => void,
  * }} ChartOptions
  * @typedef {{ t: number[], values: (number | null)[][], xRange?: [number, number] }} ChartData
  *   times in ms, one array per series, and the range to show (default: the data's)
@@ -294,7 +295,11 @@ function createLegend(o) {
  */
 export function createPlot({ card, plotEl, emptyEl }, o) {
   const legend = createLegend(o);
-  const opts = chartOptions(o, legend.hover);
+  const opts = chartOptions(o, (u) => {
+    legend.hover(u);
+    const idx = u.cursor.idx;
+    o.onHoverTime?.(idx === null || idx === undefined ? null : u.data[0][idx] * 1000);
+  });
   const u = new uPlot(opts, [[], ...o.series.map(() => [])], plotEl);
   plotEl.append(legend.el);
   if (o.onReset) u.over.addEventListener("dblclick", () => o.onReset?.());

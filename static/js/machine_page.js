@@ -19,6 +19,7 @@ import {
   toLocalInput,
 } from "../gen/catalogue.js";
 import { MachineAdmin } from "./machine_admin.js";
+import { ProcessTable } from "./process_table.js";
 import { machineHash, navigate, routeHash } from "./router.js";
 import { html, render } from "./ui.js";
 import { CLASH_SHOWN_MS, STATUS_WORDS, statusOf, uptimeNow } from "./state.js";
@@ -157,6 +158,9 @@ export function mountMachinePage(root, route, ctx) {
   const status = h("div");
   const eventsEl = h("div");
   const adminHost = h("div");
+  const processHost = h("div");
+  /** The time under the pointer on a chart, or null. */
+  let hoverAt = /** @type {number | null} */ (null);
   const page = h(
     "div",
     { class: "page page-machine" },
@@ -181,6 +185,7 @@ export function mountMachinePage(root, route, ctx) {
       h("h2", { class: "card-title", text: "Anomaly events in this range" }),
       eventsEl,
     ),
+    processHost,
     adminHost,
   );
   root.append(page);
@@ -313,6 +318,12 @@ export function mountMachinePage(root, route, ctx) {
     return typeof firstSeen === "number" && firstSeen > from;
   }
 
+  /** The process table at the hovered time, else at the range's end (Live: the newest scan). */
+  function drawProcesses() {
+    const at = hoverAt ?? (span.live ? null : span.to);
+    render(html`<${ProcessTable} id=${id} at=${at} live=${span.live} />`, processHost);
+  }
+
   /**
    * The plot width each chart will get (mirrors `.chart-grid` and `.card` in style.css), so
    * that uPlot draws once at the right size instead of once more on the first resize.
@@ -349,6 +360,11 @@ export function mountMachinePage(root, route, ctx) {
         syncKey: `gm-machine`,
         width,
         periods: () => periods,
+        onHoverTime: (t) => {
+          if (t === hoverAt) return;
+          hoverAt = t;
+          drawProcesses();
+        },
         onZoom: (from, to) =>
           navigate(machineHash(id, { range: span.preset, from, to, cores: params.get("cores") })),
         onReset: () => {
@@ -406,6 +422,7 @@ export function mountMachinePage(root, route, ctx) {
     clearTimeout(retryTimer);
     span = resolveRange(params, Date.now(), fallbackPreset);
     syncControls();
+    drawProcesses();
     ctx.subscribe(span.live ? [id] : []);
     if (!charts.length) replaceChildren(status, stateBox("loading", "Loading charts…"));
     try {
@@ -573,6 +590,7 @@ export function mountMachinePage(root, route, ctx) {
       ctx.subscribe([]);
       for (const c of charts) c.chart.destroy();
       render(null, adminHost);
+      render(null, processHost);
       page.remove();
     },
   };

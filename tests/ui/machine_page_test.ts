@@ -95,6 +95,48 @@ Deno.test({
         assert.equal(num((await legendRow(page, "CPU", "total"))[0]), last);
       });
 
+      await t.step("the process table shows what ran at the hovered time", async () => {
+        await page.goto(`${master.url}/#/machine/${m.id}?range=1h`);
+        const cpu = ".chart-card[aria-label='CPU']";
+        await page.waitForSelector(`${cpu}[data-points]`);
+        await page.waitForSelector(".proc-table tbody tr");
+        const whenOf = async () => {
+          const text = (await page.textContent(".proc-when")) ?? "";
+          const at = text.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)?.[0];
+          return at ? new Date(at.replace(" ", "T")).getTime() : NaN;
+        };
+        assert.ok(Date.now() - await whenOf() < 60_000, "at first, the newest scan");
+        const box = await page.$eval(`${cpu} .u-over`, (el) => {
+          const r = (el as unknown as { getBoundingClientRect(): DOMRect }).getBoundingClientRect();
+          return { x: r.x, y: r.y, w: r.width, h: r.height };
+        });
+        await page.mouse.move(box.x + box.w * 0.6, box.y + box.h / 2);
+        const head = `${cpu} .chart-legend thead th:nth-child(2)`;
+        const hovered = await waitUntil("a hovered time", async () => {
+          const text = (await page.textContent(head)) ?? "";
+          return TIME.test(text) ? new Date(text.replace(" ", "T")).getTime() : null;
+        });
+        assert.ok(Date.now() - hovered > 10 * 60e3, "the pointer is in the past");
+        const scanAt = await waitUntil("the table at the hovered time", async () => {
+          const at = await whenOf();
+          return Math.abs(at - hovered) < 90_000 ? at : null;
+        });
+        const names = await page.$$eval(
+          ".proc-table tbody .proc-name",
+          (tds) => tds.map((td) => (td as unknown as { textContent: string }).textContent),
+        );
+        const expected = await api<{ processes: { name: string }[] }>(
+          master,
+          `/api/machines/${m.id}/processes?at=${hovered}&sort=cpu&limit=15`,
+        );
+        assert.deepEqual(names, expected.processes.map((p) => p.name), `scan at ${scanAt}`);
+        assert.ok(names.length > 0);
+        // Sorting by memory asks the master for that ranking.
+        await page.mouse.move(box.x + box.w * 0.6, box.y + box.h / 2);
+        await page.click(".proc-table button[data-sort=rss]");
+        await page.waitForSelector(".proc-table th[aria-sort=descending] [data-sort=rss]");
+      });
+
       await t.step("every date on the page reads the same way", async () => {
         const info = (await page.textContent(".range-info")) ?? "";
         const times = info.match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/g) ?? [];
