@@ -12,6 +12,8 @@ import { h, setText } from "./dom.js";
 import { seriesStats } from "./series_stats.js";
 import { cssVar, html, uPlot, useEffect, useLayoutEffect, useRef } from "./ui.js";
 
+const NO_DATA = "No data in this range.";
+
 /** Series colours that read on light and dark backgrounds. */
 export const PALETTE = [
   "#3b82f6",
@@ -113,6 +115,18 @@ function shadePlugin(periods) {
 }
 
 /**
+ * Whether to draw a series' points as dots: when it has fewer than 30 values in view.
+ * @param {any} u
+ * @param {number} seriesIdx
+ */
+function sparsePoints(u, seriesIdx) {
+  const values = u.data[seriesIdx] ?? [];
+  let n = 0;
+  for (const v of values) if (v !== null && v !== undefined && ++n >= 30) return false;
+  return true;
+}
+
+/**
  * Time axis labels in the one format the UI uses everywhere (fmtTime: 2026-12-02 17:40:05):
  * seconds only when the ticks are less than a minute apart, the date under the first tick of
  * each day, dates alone when the ticks are days apart.
@@ -186,7 +200,9 @@ function chartOptions(o, onCursor) {
         width: s.width ?? 1.5,
         dash: s.dash,
         fill: s.fill ? `${s.color ?? PALETTE[i % PALETTE.length]}22` : undefined,
-        points: { show: false },
+        // Dots only where the points are few and far apart (a chart's first minutes), so a
+        // lone point is seen instead of a blank chart.
+        points: { show: sparsePoints },
         value: (/** @type {any} */ _u, /** @type {number | null} */ v) => fmt(v),
       })),
     ],
@@ -338,7 +354,7 @@ export function createPlot({ card, plotEl, emptyEl }, o) {
  */
 export function createChart(o) {
   const plotEl = h("div", { class: "plot" });
-  const emptyEl = h("p", { class: "plot-empty", text: "No data in this range.", hidden: true });
+  const emptyEl = h("p", { class: "plot-empty", text: NO_DATA, hidden: true });
   const card = h(
     "section",
     { class: "card chart-card", "aria-label": o.title },
@@ -369,9 +385,11 @@ export function createChart(o) {
 
 /**
  * A chart in a card. `data` and `periods` may change; the rest is read once, at mount.
- * @param {Omit<ChartOptions, "periods"> & { data: ChartData | null, periods?: Period[] }} props
+ * @param {Omit<ChartOptions, "periods"> & { data: ChartData | null, periods?: Period[],
+ *   note?: string }} props
  */
 export function Chart(props) {
+  // `note`: said under the plot instead of "No data in this range." (e.g. collecting data).
   const plotRef = useRef(/** @type {HTMLDivElement | null} */ (null));
   const cardRef = useRef(/** @type {HTMLElement | null} */ (null));
   const emptyRef = useRef(/** @type {HTMLParagraphElement | null} */ (null));
@@ -400,7 +418,8 @@ export function Chart(props) {
 
   useLayoutEffect(() => {
     if (props.data) plotHandle.current?.setData(props.data);
-  }, [props.data]);
+    if (props.note) /** @type {HTMLElement} */ (emptyRef.current).hidden = false;
+  }, [props.data, props.note]);
 
   useEffect(() => {
     plotHandle.current?.redraw();
@@ -410,7 +429,7 @@ export function Chart(props) {
     <section class="card chart-card" aria-label=${props.title} ref=${cardRef}>
       <h2 class="card-title">${props.title}</h2>
       <div class="plot" ref=${plotRef}></div>
-      <p class="plot-empty" hidden ref=${emptyRef}>No data in this range.</p>
+      <p class="plot-empty" hidden ref=${emptyRef}>${props.note ?? NO_DATA}</p>
     </section>
   `;
 }

@@ -26,9 +26,9 @@ const CHARTS = [
 
 /**
  * The aggregate charts, reloaded about every 1/100 of the range (10 s at least).
- * @param {{ range: string, onRange: (r: string) => void }} props
+ * @param {{ range: string, onRange: (r: string) => void, anyOnline: boolean }} props
  */
-export function FleetCharts({ range, onRange }) {
+export function FleetCharts({ range, onRange, anyOnline }) {
   const signal = useUnmountSignal();
   const [result, setResult] = useState(
     /** @type {{ r: any, from: number, to: number } | null} */ (null),
@@ -74,6 +74,13 @@ export function FleetCharts({ range, onRange }) {
       }
     ), [result]);
 
+  // The fleet series has a point a minute: a fleet that has just started has one or none.
+  const points = result
+    ? /** @type {any[]} */ (result.r.cpuAvg ?? []).filter((v) => v !== null).length
+    : Infinity;
+  const note = anyOnline && points < 2
+    ? "Collecting data: the fleet charts gain a point every minute."
+    : undefined;
   return html`
     <section class="fleet-charts" aria-label="Fleet charts">
       <div class="toolbar">
@@ -87,7 +94,7 @@ export function FleetCharts({ range, onRange }) {
             height=${160} series=${/** @type {string[]} */ (labels).map((label, k) => ({
               label,
               fill: k === 0 && unit === "percent",
-            }))} data=${data[i]} />
+            }))} data=${data[i]} note=${note} />
         `
       )}</div>
     </section>

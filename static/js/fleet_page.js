@@ -253,8 +253,9 @@ export function FleetPage({ route, ctx }) {
           : "Loading…"}</p>
       </div>
       <div class="fleet-charts-host" hidden=${loaded && all.length === 0}>
-        <${FleetCharts} range=${view.range} onRange=${(/** @type {string} */ range) =>
-          setView((v) => ({ ...v, range }))} />
+        <${FleetCharts} range=${view.range} anyOnline=${all.some((m) => m.online)} onRange=${(
+          /** @type {string} */ range,
+        ) => setView((v) => ({ ...v, range }))} />
       </div>
       <section class="machines" aria-label="Machines">
         <div class="toolbar">

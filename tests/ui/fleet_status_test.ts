@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  api,
   launchBrowser,
   loggedInPage,
   SCREENSHOT_DIR,
@@ -58,6 +59,24 @@ Deno.test({
       await t.step("while the master is gone, machines are not called offline", async () => {
         worker = await startFakeWorker(master, { machineId: "box-1", hostname: "box-1" });
         await page.waitForSelector(".ft-row .status-online");
+        // The fleet charts gain a point a minute: with fewer than two, they say they are
+        // collecting data rather than stand blank. (Read with the API's count of that moment.)
+        await waitUntil("the fleet charts to agree with the API", async () => {
+          const note = await page.$eval(
+            ".chart-card[aria-label='CPU, fleet'] .plot-empty",
+            (el) => {
+              const p = el as unknown as { hidden: boolean; textContent: string };
+              return p.hidden ? "" : p.textContent;
+            },
+          );
+          const to = Date.now();
+          const r = await api<{ cpuAvg: (number | null)[] }>(
+            master,
+            `/api/fleet/series?from=${to - 3600e3}&to=${to}&points=400`,
+          );
+          const points = r.cpuAvg.filter((v) => v !== null).length;
+          return points < 2 ? /^Collecting data/.test(note) : note === "";
+        });
         // A phone, to see the longest status word there.
         const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
         const phone = await loggedInPage(phoneContext, master);
