@@ -2,7 +2,14 @@
 import type { Hono } from "hono";
 import type { FleetState } from "./fleet_state.ts";
 import { machineJson, machineJsonText } from "./machine_json.ts";
-import { intParam, machineParam, metricsParam, timeRange } from "./query_params.ts";
+import {
+  BadRequestError,
+  idsParam,
+  intParam,
+  machineParam,
+  metricsParam,
+  timeRange,
+} from "./query_params.ts";
 import type { Store } from "./store/store_types.ts";
 import { processesOfEvent } from "./event_processes.ts";
 
@@ -24,7 +31,7 @@ function hasKeptData(store: Store, id: string): boolean {
   return row !== undefined && !row.purging;
 }
 
-/** Registers /api/machines*, /api/fleet/series, /api/scatter and /api/anomalies on `app`. */
+/** Registers /api/machines*, /api/fleet/series, /api/fleet/sparklines, /api/scatter and /api/anomalies on `app`. */
 export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
   const { store, fleet, now } = deps;
 
@@ -56,6 +63,25 @@ export function registerApiRoutes(app: Hono, deps: ApiDeps): void {
     const { from, to } = timeRange(query, now(), HOUR);
     const points = intParam(query, "points", 1000, 1, 10_000);
     return c.json(store.queryFleetSeries({ from, to, points }));
+  });
+
+  // Every fleet row's sparkline in one request: one metric of many machines over a range.
+  app.get("/api/fleet/sparklines", (c) => {
+    const query = c.req.query();
+    const { from, to } = timeRange(query, now(), HOUR);
+    const points = intParam(query, "points", 180, 1, 1000);
+    const metric = query.metric || "cpu.usage";
+    if (metric.length > 600) throw new BadRequestError("metric: longer than 600 characters");
+    const ids = idsParam(c.req.queries("id")) ?? fleet.all().map((state) => state.row.id);
+    const machines: Record<string, { t: number[]; v: (number | null)[] }> = {};
+    let stepMs = 0;
+    for (const id of ids) {
+      if (!fleet.get(id)) continue; // removed or never seen: left out, not an error
+      const r = store.querySeries(id, { from, to, points, metrics: [metric] });
+      stepMs = r.stepMs;
+      machines[id] = { t: r.t, v: r.avg[metric] ?? r.t.map(() => null) };
+    }
+    return c.json({ from, to, stepMs, metric, machines });
   });
 
   app.get("/api/scatter", (c) => {

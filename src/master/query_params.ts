@@ -70,3 +70,19 @@ export function machineParam(query: Query): string | undefined {
   if (id.length > 128) throw new BadRequestError("machine: longer than 128 characters");
   return id;
 }
+
+/** Most machine ids one request may name. */
+const MAX_IDS = 500;
+
+/**
+ * Machine ids given as repeated `id` parameters (ids may hold commas), each up to 128
+ * characters; undefined when there are none.
+ */
+export function idsParam(ids: string[] | undefined): string[] | undefined {
+  if (!ids || ids.length === 0) return undefined;
+  if (ids.length > MAX_IDS) throw new BadRequestError(`id: more than ${MAX_IDS} machines`);
+  if (ids.some((id) => id === "" || id.length > 128)) {
+    throw new BadRequestError("id: every id must be 1 to 128 characters");
+  }
+  return ids;
+}

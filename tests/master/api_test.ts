@@ -48,7 +48,15 @@ Deno.test("/healthz answers without auth", async () => {
   });
 });
 
-for (const path of ["/api/machines", "/api/anomalies", "/api/fleet/series", "/metrics"]) {
+for (
+  const path of [
+    "/api/machines",
+    "/api/anomalies",
+    "/api/fleet/series",
+    "/api/fleet/sparklines",
+    "/metrics",
+  ]
+) {
   Deno.test(`${path} is 401 JSON without a cookie or bearer token`, async () => {
     await withMaster(async (t) => {
       const bare = await getJson(`${t.http}${path}`, {});
@@ -265,6 +273,36 @@ Deno.test("/api/fleet/series, /api/scatter and /api/anomalies answer in their sh
     assert.deepEqual(anomalies.body, []);
     const badLimit = await getJson(`${t.http}/api/anomalies?limit=0`);
     assert.equal(badLimit.status, 400);
+    await a.close();
+    await b.close();
+  });
+});
+
+Deno.test("/api/fleet/sparklines: one metric of the machines named (or all), bad ids refused", async () => {
+  await withMaster(async (t) => {
+    const a = await stream(t.ws, "a", 5);
+    const b = await stream(t.ws, "b,with comma", 5);
+    const both = await getJson(`${t.http}/api/fleet/sparklines?points=10`);
+    assert.equal(both.status, 200);
+    assert.equal(both.body.metric, "cpu.usage");
+    assert.deepEqual(Object.keys(both.body.machines).sort(), ["a", "b,with comma"]);
+    const one = await getJson(
+      `${t.http}/api/fleet/sparklines?points=10&id=${encodeURIComponent("b,with comma")}&id=nope`,
+    );
+    assert.deepEqual(Object.keys(one.body.machines), ["b,with comma"]);
+    const { t: times, v } = one.body.machines["b,with comma"];
+    assert.equal(times.length, v.length);
+    assert.ok(v.some((x: number | null) => typeof x === "number"), "values for its samples");
+    const series = await getJson(
+      `${t.http}/api/machines/${
+        encodeURIComponent("b,with comma")
+      }/series?points=10&metrics=cpu.usage&from=${one.body.from}&to=${one.body.to}`,
+    );
+    assert.deepEqual(v, series.body.avg["cpu.usage"], "the same numbers as the series API");
+    const tooLong = await getJson(`${t.http}/api/fleet/sparklines?id=${"x".repeat(129)}`);
+    assert.equal(tooLong.status, 400);
+    const badPoints = await getJson(`${t.http}/api/fleet/sparklines?points=0`);
+    assert.equal(badPoints.status, 400);
     await a.close();
     await b.close();
   });

@@ -130,6 +130,12 @@ Deno.test({
         const list = await api<{ latest: { ts: number } | null }[]>(master, "/api/machines");
         return list.every((m) => m.latest !== null && Date.now() - m.latest.ts < 5000);
       }, 90_000);
+      /** Paths of the API requests the pages make. */
+      const apiPaths: string[] = [];
+      context.on("request", (r) => {
+        const path = new URL(r.url()).pathname;
+        if (path.startsWith("/api/")) apiPaths.push(path);
+      });
       const page = await loggedInPage(context, master);
       page.on("dialog", (d) => {
         dialogs.push(d.message());
@@ -174,6 +180,12 @@ Deno.test({
             const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
             return d.some((v: number, i: number) => i % 4 === 3 && v > 0);
           }), 45_000); // the sparklines' history request waits behind the back-fill's writes
+        // All the rows' sparklines came in one request (or a few, as rows came into view),
+        // not one per machine.
+        const perMachine = apiPaths.filter((p) => /^\/api\/machines\/.+\/series$/.test(p));
+        const batched = apiPaths.filter((p) => p === "/api/fleet/sparklines");
+        assert.deepEqual(perMachine, [], "no per-machine series requests on the fleet page");
+        assert.ok(batched.length >= 1 && batched.length <= 3, `${batched.length} requests`);
         await page.screenshot({ path: `${SCREENSHOT_DIR}fleet.png` });
       });
 
