@@ -267,6 +267,8 @@ export function mountAnomaliesPage(root, route, ctx) {
     const ms = rangeMs(range);
     const to = Date.now();
     const from = to - ms;
+    // The tip described a point of the old selection: it goes with it.
+    tip.hidden = true;
     if (!eventsEl.querySelector("table")) {
       replaceChildren(eventsEl, stateBox("loading", "Loading events…"));
     }
@@ -276,6 +278,7 @@ export function mountAnomaliesPage(root, route, ctx) {
         getJson(`/api/anomalies?${query({ from, to, machine, limit: 500 })}`, controller.signal),
       ]);
       scatter = sc;
+      tip.hidden = true;
       drawScatter(canvas, sc);
       const anomalousCount = sc.anomalous.reduce(
         (/** @type {number} */ a, /** @type {number} */ b) => a + b,

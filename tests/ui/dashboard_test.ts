@@ -22,6 +22,8 @@ import {
 // program is type-checked without the DOM library (it would change types for every other test).
 // deno-lint-ignore no-explicit-any
 declare const document: any;
+// deno-lint-ignore no-explicit-any
+declare const location: any;
 
 const WORKERS = 12;
 const EVIL = "<img src=x onerror=alert(1)>";
@@ -419,6 +421,10 @@ Deno.test({
         );
         await page.waitForSelector(".tip:not([hidden])");
         assert.match(await page.textContent(".tip") ?? "", /(sim-\d{4}|<img)[\s\S]*CPU \d/);
+        // Another selection (a link, a keyboard, back), the pointer still over the plot: the
+        // tip about a point of the old one goes away.
+        await page.evaluate(() => (location.hash = "#/anomalies?range=6h"));
+        await page.waitForSelector(".tip", { state: "hidden" });
         await page.screenshot({ path: `${SCREENSHOT_DIR}anomalies.png`, fullPage: true });
       });
 
