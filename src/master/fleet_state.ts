@@ -3,6 +3,7 @@
  * connection and online status. The HTTP API, /metrics and the live feed read it, so they never
  * touch SQLite for "what is happening now".
  */
+import type { WatchedProcess } from "../protocol/processes.ts";
 import type { Sample } from "../protocol/sample.ts";
 import type { ExpectedOffline, MachineRow, Verdict } from "./store/store_types.ts";
 import { CounterTotals } from "./counter_totals.ts";
@@ -21,6 +22,10 @@ export interface MachineState {
   alerts: number;
   /** The newest refused connection from another host using this machine's id (a clone). */
   clash: MachineClash | null;
+  /** The watched process names (--watch-process) of the newest process scan, running or not. */
+  watched: WatchedProcess[] | null;
+  /** Time of the sample that carried `watched`. */
+  watchedAt: number;
   /** Bumped on every change (lets readers cache what they derive from the state). */
   revision: number;
   /** Totals of the counter metrics since this master first saw the machine (for /metrics). */
@@ -125,6 +130,8 @@ export class FleetState {
       lastActivity: row.lastSeen,
       alerts: 0,
       clash: null,
+      watched: null,
+      watchedAt: 0,
       revision: 0,
       counters: new CounterTotals(latest?.ts ?? null),
       loss: noLoss(),
@@ -144,6 +151,8 @@ export class FleetState {
         lastActivity: now,
         alerts: 0,
         clash: null,
+        watched: null,
+        watchedAt: 0,
         revision: 0,
         counters: new CounterTotals(),
         loss: noLoss(),
@@ -183,6 +192,17 @@ export class FleetState {
     if (!state.latest || sample.ts >= state.latest.ts) {
       state.latest = sample;
       state.verdict = verdict;
+    }
+    // Only the sample right after a process scan carries the watched names. Listeners (the
+    // live feed's machine frames) hear when one starts or stops running, not every scan.
+    if (sample.processes && sample.ts >= state.watchedAt) {
+      const watched = sample.processes.watched ?? [];
+      const runningBefore = (state.watched ?? []).map((w) => `${w.name}:${w.count > 0}`).join();
+      state.watched = watched;
+      state.watchedAt = sample.ts;
+      if (watched.map((w) => `${w.name}:${w.count > 0}`).join() !== runningBefore) {
+        this.#notify(state);
+      }
     }
     state.lastActivity = Math.max(state.lastActivity, receivedAt);
     state.row.lastSeen = Math.max(state.row.lastSeen, receivedAt);

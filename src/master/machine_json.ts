@@ -1,4 +1,5 @@
 /** The JSON shape of a machine in /api/machines, /api/machines/:id and live `machine` frames. */
+import type { WatchedProcess } from "../protocol/processes.ts";
 import type { Sample } from "../protocol/sample.ts";
 import { NO_VERDICT } from "./detection_port.ts";
 import type { MachineClash, MachineState, SampleLoss } from "./fleet_state.ts";
@@ -17,6 +18,8 @@ export interface MachineJson
   expectedOffline: ExpectedOffline | null;
   /** Samples that never arrived: seqs the worker skipped, drops its spool reported. */
   loss: SampleLoss;
+  /** Its watched process names at the newest process scan (running or not), or null. */
+  watched: WatchedProcess[] | null;
 }
 
 /** Builds the API shape from the in-memory state. */
@@ -43,6 +46,7 @@ export function machineJson(state: MachineState): MachineJson {
     clash: state.clash,
     expectedOffline: row.expectedOffline ?? null,
     loss: state.loss,
+    watched: state.watched,
   };
 }
 

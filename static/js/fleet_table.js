@@ -63,6 +63,10 @@ function Spark({ m, version, colors }) {
  */
 function FleetRow({ m, index, now, colors, onOpen, onKey }) {
   const status = statusOf(m);
+  // Watched process names (--watch-process) at the newest scan, while the machine is up.
+  const watched = m.online && Array.isArray(m.info?.watched)
+    ? /** @type {{ name: string, count: number }[]} */ (m.info.watched)
+    : [];
   // Another host was refused with this machine's id lately (the machine page says what to do).
   const clashed = !!m.info?.clash && now - m.info.clash.lastAt < CLASH_SHOWN_MS;
   const label = `${m.alerts} alert${m.alerts === 1 ? "" : "s"} firing`;
@@ -90,7 +94,13 @@ function FleetRow({ m, index, now, colors, onOpen, onKey }) {
                 : ""}</a><span
               class="ft-host">${m.hostname && m.hostname !== m.name
                 ? m.hostname
-                : ""}</span>${clashed &&
+                : ""}</span>${watched.map((w) =>
+                  html`
+                    <span class=${`watch ${w.count > 0 ? "watch-up" : "watch-down"}`}
+                      title=${`${w.name}: ${w.count > 0 ? `${w.count} running` : "not running"}`}
+                    >${String(w.name)}${w.count > 0 ? "" : " not running"}</span>
+                  `
+                )}${clashed &&
                 html`
                   <a class="clash-badge" tabindex="-1" href=${machineHash(m.id)}
                     title=${`${m.info.clash.hostname} tried to report with this machine's id and was refused (a cloned VM or container): open the machine to see what to do`}>id clash</a>

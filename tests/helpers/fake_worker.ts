@@ -7,7 +7,14 @@ export async function startFakeWorker(
    * `cpu`: the CPU usage every sample reports (default: 20-26 %); `samples`: how many it sends,
    * one a second, before it falls silent with its connection open (default: until stopped).
    */
-  opts: { machineId: string; hostname: string; samples?: number; cpu?: number },
+  opts: {
+    machineId: string;
+    hostname: string;
+    samples?: number;
+    cpu?: number;
+    /** Watched process names and how many run, reported in every sample as after a scan. */
+    watched?: { name: string; count: number }[];
+  },
 ): Promise<{ stop: () => void }> {
   const ws = new WebSocket(`ws://127.0.0.1:${master.port}/ws/worker`);
   await new Promise((resolve, reject) => {
@@ -67,6 +74,23 @@ export async function startFakeWorker(
       txErrors: 0,
     }],
     uptime: 1000 + seq,
+    ...(opts.watched
+      ? {
+        processes: {
+          spanMs: 1000,
+          top: [],
+          watched: opts.watched.map((w, i) => ({
+            name: w.name,
+            count: w.count,
+            cpu: w.count ? 2 : 0,
+            rss: w.count ? 50 * 2 ** 20 : 0,
+            readBps: 0,
+            writeBps: 0,
+            pids: Array.from({ length: w.count }, (_, k) => 100 * (i + 1) + k),
+          })),
+        },
+      }
+      : {}),
   });
   const send = () => {
     if (opts.samples !== undefined && seq >= opts.samples) return clearInterval(timer);

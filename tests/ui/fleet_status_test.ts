@@ -1,7 +1,8 @@
 /**
  * What the fleet page says when things go wrong, in Chromium against a real master: the empty
  * fleet's Copy button on a page without the Clipboard API (plain HTTP on a LAN address), and
- * "master unreachable" instead of "offline" on every machine while the master is gone.
+ * "master unreachable" instead of "offline" on every machine while the master is gone; a
+ * machine's watched processes on its row.
  */
 import assert from "node:assert/strict";
 import {
@@ -57,8 +58,23 @@ Deno.test({
       });
 
       await t.step("while the master is gone, machines are not called offline", async () => {
-        worker = await startFakeWorker(master, { machineId: "box-1", hostname: "box-1" });
+        worker = await startFakeWorker(master, {
+          machineId: "box-1",
+          hostname: "box-1",
+          watched: [{ name: "nginx", count: 2 }, { name: "<b>postgres</b>", count: 0 }],
+        });
         await page.waitForSelector(".ft-row .status-online");
+        // Its watched processes, running or not, on its row (names from the worker as text).
+        await page.waitForSelector(".ft-row .watch-down");
+        assert.deepEqual(
+          await page.$$eval(".ft-row .watch", (els) =>
+            els.map((el) => {
+              const e = el as unknown as { className: string; textContent: string };
+              return [e.className, e.textContent];
+            })),
+          [["watch watch-up", "nginx"], ["watch watch-down", "<b>postgres</b> not running"]],
+        );
+        assert.equal(await page.$$eval(".ft-row b", (els) => els.length), 0);
         // The fleet charts gain a point a minute: with fewer than two, they say they are
         // collecting data rather than stand blank. (Read with the API's count of that moment.)
         await waitUntil("the fleet charts to agree with the API", async () => {
