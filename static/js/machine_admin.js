@@ -3,7 +3,9 @@
 /**
  * What a person can do to a machine (docs/api.md, "Removing a machine, and expected offline"):
  * mark it as expected to be offline (no offline alert) or lift the mark, and remove it from the
- * fleet with its data kept or deleted, after typing its name.
+ * fleet with its data kept or deleted, after typing its name. The form's fields are not bound
+ * to the state (the page re-renders this every second; a bound field could be reset between a
+ * keystroke and its update): they report into it.
  */
 import { fmtTime } from "../gen/catalogue.js";
 import { requestJson } from "./api.js";
@@ -102,19 +104,19 @@ export function MachineAdmin({ id, name, online, expectedOffline, onRemoved, onM
         <p>Removing <strong>${name}</strong> takes it off the fleet, /metrics and alerts. If its
           worker connects again, it comes back.</p>
         <fieldset class="admin-choice"><legend>Its stored data</legend>
-          <label><input type="radio" name="data" value="keep" checked=${data === "keep"}
+          <label><input type="radio" name="data" value="keep"
             onChange=${() => setData("keep")} /> keep it (charts and history stay)</label>
-          <label><input type="radio" name="data" value="delete" checked=${data === "delete"}
+          <label><input type="radio" name="data" value="delete"
             onChange=${() => setData("delete")} /> delete it, for good</label>
         </fieldset>
         ${
         online &&
-        html`<label class="check"><input type="checkbox" checked=${force}
+        html`<label class="check"><input type="checkbox"
             onChange=${(/** @type {any} */ e) => setForce(e.currentTarget.checked)} />
             Its worker is connected: disconnect it</label>`
       }
         <label class="admin-confirm">Type its name, <code>${name}</code>, to confirm:
-          <input class="input" aria-label="Machine name to confirm" value=${typed}
+          <input class="input" aria-label="Machine name to confirm"
             onInput=${(/** @type {any} */ e) => setTyped(e.currentTarget.value)} /></label>
         <div class="admin-row">
           <button type="submit" class="btn btn-danger"

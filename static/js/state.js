@@ -17,7 +17,7 @@ export const CLASH_SHOWN_MS = 10 * 60_000;
  *   uptime: number | null, uptimeAt: number,
  *   score: number | null, anomalous: boolean, reason: string | null, alerts: number,
  *   sparkT: number[], sparkV: (number | null)[], sparkLoaded: boolean, version: number,
- *   unreachable?: boolean,
+ *   unreachable?: boolean, offlineAfterTs?: number,
  * }} MachineView
  */
 
@@ -124,6 +124,9 @@ export function createFleet() {
     m.os = String(info.os ?? "");
     m.osName = String(info.osName ?? info.os ?? "");
     m.online = !!info.online;
+    // The newest sample the master had when it called the machine offline: a tick about that
+    // sample, sent just after the frame, must not bring the machine back online.
+    if (!m.online) m.offlineAfterTs = Number(s?.ts ?? 0);
     m.lastSeen = Number(info.lastSeen ?? 0);
     if (s && (!existing || s.ts >= m.uptimeAt)) {
       m.cpu = s.cpu?.usage ?? m.cpu;
@@ -231,8 +234,8 @@ export function createFleet() {
         if (e.netBps !== undefined) m.netBps = e.netBps;
         if (e.score !== undefined) m.score = e.score;
         if (typeof e.anomalous === "boolean") m.anomalous = e.anomalous;
-        m.online = true;
         const ts = Number(e.ts ?? tick.ts);
+        if (m.online || ts > (m.offlineAfterTs ?? 0)) m.online = true;
         if (m.uptime !== null && ts > m.uptimeAt) {
           m.uptime += (ts - m.uptimeAt) / 1000;
           m.uptimeAt = ts;
