@@ -58,7 +58,7 @@ for (let m = 0; m < MACHINES; m++) {
     end: START + (HISTORY_S + i * GAP_S + LENGTH_S) * 1000,
   }));
   const model = createMachineModel("quality", m, { faults });
-  const detector = new MachineDetector(probe.profile.machineId, { seed: m + 1 });
+  const detector = new MachineDetector(probe.profile.machineId, { intervalMs: 1000, seed: m + 1 });
   const firstOpen = new Map<Fault, number>();
   const total = HISTORY_S + KINDS.length * GAP_S;
   for (let s = 0; s < total; s++) {
@@ -126,14 +126,14 @@ let windowRows = 0;
 const detectorBytes: number[] = [];
 for (let m = 0; m < DAY_MACHINES; m++) {
   const model = createMachineModel("quiet-day", m);
-  const detector = new MachineDetector(model.profile.machineId, { seed: m + 1 });
+  const detector = new MachineDetector(model.profile.machineId, { intervalMs: 1000, seed: m + 1 });
   for (let s = 0; s < DAY_S; s++) {
     const sample = model.sampleAt(START + s * 1000, s);
-    const before = detector.detector.threshold;
+    const before = detector.detector.warm;
     const t0 = cpuMs();
     const { verdict, transition } = detector.observe(sample);
     const dt = cpuMs() - t0;
-    if (before === null && detector.detector.threshold !== null) firstFitCpu.push(dt);
+    if (!before && detector.detector.warm) firstFitCpu.push(dt);
     else callCpu.push(dt);
     if (verdict.anomalous) anomalousSamples++;
     if (transition?.kind === "opened") dayEvents++;
@@ -153,84 +153,6 @@ console.log(
     `(${((100 * anomalousSamples) / (DAY_MACHINES * DAY_S)).toFixed(3)}%).`,
 );
 if (callCpu.length > 0) printCost();
-
-if (Deno.env.get("GRIDMON_BENCH_STRESS") === "1") {
-  await realLoad();
-} else {
-  console.log("\nReal load with stress-ng: skipped (set GRIDMON_BENCH_STRESS=1, ~11 minutes).");
-}
-
-/** Real samples from this machine under stress-ng; prints one table row per stress kind. */
-async function realLoad(): Promise<void> {
-  const main = new URL("../main.ts", import.meta.url).pathname;
-  const worker = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", main, "worker", "--print"],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const detector = new MachineDetector("local");
-  const opened: { start: number; ts: number; reason: string }[] = [];
-  let samples = 0;
-  const reading = (async () => {
-    let buffer = "";
-    for await (const chunk of worker.stdout.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line.trim() === "") continue;
-        const sample = JSON.parse(line);
-        const { transition } = detector.observe(sample);
-        samples++;
-        if (transition?.kind === "opened") {
-          opened.push({
-            start: transition.event.start,
-            ts: sample.ts,
-            reason: transition.event.reason,
-          });
-        }
-      }
-    }
-  })();
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const stresses: [string, string[]][] = [
-    ["cpu", ["--cpu", "2"]],
-    ["memory", ["--vm", "1", "--vm-bytes", "4G", "--vm-keep"]],
-    ["disk write", ["--hdd", "1", "--hdd-bytes", "1G", "--temp-path", "/tmp"]],
-  ];
-  const windows: { kind: string; start: number; end: number }[] = [];
-  await sleep(240_000);
-  for (const [kind, args] of stresses) {
-    const start = Date.now();
-    await new Deno.Command("stress-ng", {
-      args: [...args, "--timeout", "45s", "--quiet"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    windows.push({ kind, start, end: Date.now() });
-    await sleep(90_000);
-  }
-  worker.kill("SIGTERM");
-  await reading.catch(() => {});
-  console.log(`\nReal load on this machine (${samples} samples from gridmon worker --print):\n`);
-  console.log("| stress-ng | detected | time to detect s | reason |");
-  console.log("|---|---|---|---|");
-  for (const w of windows) {
-    const hit = opened.find((e) => e.start >= w.start - 2000 && e.start < w.end);
-    console.log(
-      `| ${w.kind} | ${hit ? "yes" : "no"} | ${
-        hit ? Math.max(0, (hit.ts - w.start) / 1000).toFixed(0) : "-"
-      } | ${hit?.reason ?? "-"} |`,
-    );
-  }
-  const stray = opened.filter((e) =>
-    !windows.some((w) => e.start >= w.start - 2000 && e.start < w.end + 60_000)
-  );
-  console.log(
-    `\nEvents outside the stress windows (other load on this shared machine): ${stray.length}`,
-  );
-}
 
 function cpuMs(): number {
   const usage = process.cpuUsage();

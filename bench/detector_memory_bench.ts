@@ -35,7 +35,7 @@ function used(): number {
   return m.heapUsed + m.external;
 }
 
-const wanted = new MachineDetector("probe").historyWanted;
+const wanted = new MachineDetector("probe", { intervalMs: 1000 }).historyWanted;
 const histories: Sample[][] = [];
 const live: Sample[][] = [];
 for (let p = 0; p < PROFILES; p++) {
@@ -58,7 +58,7 @@ for (const n of COUNTS) {
   const before = used();
   const detectors: MachineDetector[] = [];
   for (let d = 0; d < n; d++) {
-    const detector = new MachineDetector(`m${d}`, { seed: d + 1 });
+    const detector = new MachineDetector(`m${d}`, { intervalMs: 1000, seed: d + 1 });
     detector.warmStart(histories[d % PROFILES]);
     detectors.push(detector);
   }

@@ -1,7 +1,7 @@
 /** `gridmon score` flags -> ScoreConfig. */
 import { UsageError } from "./errors.ts";
 import { booleanOption, type OptionSpecs, readOptions, stringOption } from "./options.ts";
-import { parseInteger } from "./values.ts";
+import { parseDurationInRange, parseInteger } from "./values.ts";
 
 export interface ScoreConfig {
   input: string;
@@ -15,8 +15,8 @@ export interface ScoreConfig {
   threshold?: number;
   /** Batch: flag this fraction of rows with the highest scores instead. */
   contamination?: number;
-  /** Stream: rows before the first verdict. */
-  warmup: number;
+  /** Stream: ms between rows, overriding the timestamp column. */
+  interval?: number;
   help: boolean;
 }
 
@@ -29,7 +29,7 @@ export const SCORE_OPTIONS: OptionSpecs = {
   seed: { type: "string", env: true },
   threshold: { type: "string" },
   contamination: { type: "string" },
-  warmup: { type: "string" },
+  interval: { type: "string" },
 };
 
 export const SCORE_HELP = `gridmon score — anomaly scores for every row of a CSV file
@@ -45,14 +45,17 @@ Options:
   --input F          the CSV file to score (required)
   -o, --output F|-   where to write the result (default -, stdout)
   --mode M           batch: fit an Isolation Forest on all rows, then score them (default)
-                     stream: run the master's streaming detector row by row (features: each
-                     column and its change from its mean over the previous 30 rows)
+                     stream: run the master's streaming detector row by row (every numeric
+                     column is a metric; every row gets a score, warm-up rows included)
   --trees N          trees in the forest (default 100)
-  --sample N         rows per tree (default 256)
+  --sample N         batch: rows per tree (default 256; stream grows its trees on
+                     its 256-row history)
   --seed N           random seed (default 1); same seed, same output
   --threshold X      batch: anomaly when score >= X (default 0.5, scikit-learn's "auto")
   --contamination C  batch: flag the fraction C (0 < C < 1) of rows with the highest scores
-  --warmup N         stream: rows before the first verdict (default 120)
+  --interval D       stream: time between rows (500ms, 1s, 5m, 1h); by default the typical
+                     gap of the timestamp column, or 1s without one. Every time setting
+                     of the detector (warm-up, averaging, memory, rest) follows from it
   -h, --help         show this help
 `;
 
@@ -80,6 +83,10 @@ export function parseScoreArgs(
     throw new UsageError(`--mode: "${mode}" is not batch or stream`);
   }
   const thresholdText = stringOption(values, "threshold");
+  const intervalText = stringOption(values, "interval");
+  if (mode === "batch" && intervalText !== undefined) {
+    throw new UsageError("score: --interval is for --mode stream");
+  }
   const contaminationText = stringOption(values, "contamination");
   if (thresholdText !== undefined && contaminationText !== undefined) {
     throw new UsageError("score: give --threshold or --contamination, not both");
@@ -102,7 +109,9 @@ export function parseScoreArgs(
     contamination: contaminationText === undefined
       ? undefined
       : parseFraction(contaminationText, "contamination", 0, 1),
-    warmup: parseInteger(stringOption(values, "warmup", "120"), "warmup", 2, 1_000_000),
+    interval: intervalText === undefined
+      ? undefined
+      : parseDurationInRange(intervalText, "interval", 1, 7 * 86_400_000),
     help,
   };
 }

@@ -97,3 +97,49 @@ export function readCsvTable(text: string, source: string): CsvTable {
     values,
   };
 }
+
+const ISO_NO_ZONE = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/**
+ * A timestamp cell as ms since the epoch: a number (ms, or seconds when below 1e11), or an ISO
+ * date-time (`2014-04-01 00:05:00`, taken as UTC when it names no zone). Undefined otherwise.
+ */
+export function parseTimestamp(text: string): number | undefined {
+  const trimmed = text.trim();
+  const number = parseNumber(trimmed);
+  if (number !== undefined) return Math.abs(number) < 1e11 ? number * 1000 : number;
+  const iso = ISO_NO_ZONE.test(trimmed) ? `${trimmed.replace(" ", "T")}Z` : trimmed;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(iso)) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The times of the table's rows from its `timestamp` column (any case), or null when it has
+ * none. Throws SyntaxError naming the line of an empty or unreadable timestamp.
+ */
+export function rowTimes(table: CsvTable, source: string): number[] | null {
+  const column = table.header.findIndex((name) => name.toLowerCase() === "timestamp");
+  if (column < 0) return null;
+  return table.rows.map((row) => {
+    const ms = parseTimestamp(row.fields[column]);
+    if (ms === undefined) {
+      throw new SyntaxError(
+        `${source}: line ${row.line}: "${row.fields[column]}" is not a timestamp`,
+      );
+    }
+    return ms;
+  });
+}
+
+/** The usual gap between consecutive times (their median positive difference), or undefined. */
+export function typicalInterval(times: readonly number[]): number | undefined {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const gap = times[i] - times[i - 1];
+    if (gap > 0) gaps.push(gap);
+  }
+  if (gaps.length === 0) return undefined;
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}

@@ -6,20 +6,21 @@
  *   `--threshold` (default 0.5, scikit-learn's "auto" offset), or, with `--contamination C`,
  *   when it is among the fraction C of highest scores. The reason is the column with the
  *   largest attribution (see IsolationForest.attribute).
- * - stream: the master's StreamingDetector, row by row, on each column plus its change from
- *   its mean over the previous 30 rows (so a univariate series has a "recent change" feature).
- *   No verdict during warm-up: score is empty there.
+ * - stream: the master's StreamingDetector, row by row, every numeric column a feature. The
+ *   interval between rows, from which every time setting follows, is the typical gap of the
+ *   `timestamp` column (`--interval` overrides it; without either, rows are 1 s apart). Every
+ *   row gets a score, warm-up rows included (they never alarm).
  */
 import { parseScoreArgs, SCORE_HELP, type ScoreConfig } from "../cli/score_args.ts";
 import { formatCsvRecord } from "./csv.ts";
-import { type CsvTable, readCsvTable } from "./csv_table.ts";
+import { type CsvTable, readCsvTable, rowTimes, typicalInterval } from "./csv_table.ts";
 import type { FeatureInfo } from "./features.ts";
 import { fitForest } from "./isolation_forest.ts";
 import { quantileSorted } from "./quantile.ts";
-import { StreamingDetector } from "./streaming_detector.ts";
+import { type DetectorOptions, StreamingDetector } from "./streaming_detector.ts";
 
-/** Rows the stream-mode change features average over. */
-export const CHANGE_SPAN = 30;
+/** Row interval when the file has no timestamps and --interval is not given. */
+export const DEFAULT_INTERVAL_MS = 1000;
 
 /** One output row's extra columns. */
 export interface RowVerdict {
@@ -45,7 +46,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     throw new Error(`Cannot read ${config.input}: ${(error as Error).message}`);
   }
   const table = readCsvTable(text, config.input);
-  const verdicts = config.mode === "batch" ? scoreBatch(table, config) : scoreStream(table, config);
+  const verdicts = config.mode === "batch"
+    ? scoreBatch(table, config)
+    : scoreStream(table, config, config.input);
   const out = renderOutput(table, verdicts);
   if (config.output === "-") {
     await Deno.stdout.write(new TextEncoder().encode(out));
@@ -93,37 +96,26 @@ export function scoreBatch(
 /** Stream mode: the streaming detector, row by row. */
 export function scoreStream(
   table: CsvTable,
-  config: Pick<ScoreConfig, "trees" | "sampleSize" | "seed" | "warmup">,
+  config: Pick<ScoreConfig, "trees" | "seed" | "interval"> & Pick<DetectorOptions, "scales">,
+  source = "input",
 ): RowVerdict[] {
-  const names = table.featureNames;
-  const nF = names.length;
-  const features: FeatureInfo[] = [
-    ...names.map((name) => ({ name, floor: 0 })),
-    ...names.map((name) => ({ name: `${name}.change`, floor: 0 })),
-  ];
+  const nF = table.featureNames.length;
+  const stamps = rowTimes(table, source);
+  const intervalMs = config.interval ?? (stamps && typicalInterval(stamps)) ?? DEFAULT_INTERVAL_MS;
+  const times = stamps ?? table.rows.map((_, r) => r * intervalMs);
+  const features: FeatureInfo[] = table.featureNames.map((name) => ({ name, floor: 0 }));
   const detector = new StreamingDetector(features, {
+    intervalMs,
     trees: config.trees,
-    sampleSize: config.sampleSize,
     seed: config.seed,
-    warmup: config.warmup,
-    window: Math.max(3600, config.warmup),
+    scales: config.scales,
   });
-  const recent: number[][] = names.map(() => []);
-  const vector = new Float64Array(2 * nF);
   return table.rows.map((_, r) => {
-    for (let f = 0; f < nF; f++) {
-      const value = table.values[r * nF + f];
-      const history = recent[f];
-      const mean = history.length === 0 ? NaN : history.reduce((s, v) => s + v, 0) / history.length;
-      vector[f] = value;
-      vector[nF + f] = value - mean; // NaN (missing) while unknown
-      if (!Number.isNaN(value)) {
-        history.push(value);
-        if (history.length > CHANGE_SPAN) history.shift();
-      }
-    }
-    const { verdict } = detector.observe(r, vector);
-    return { score: verdict.score, anomaly: verdict.anomalous, reason: verdict.reason ?? "" };
+    const { verdict, score } = detector.observe(
+      times[r],
+      table.values.subarray(r * nF, (r + 1) * nF),
+    );
+    return { score, anomaly: verdict.anomalous, reason: verdict.reason ?? "" };
   });
 }
 

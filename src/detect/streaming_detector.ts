@@ -1,40 +1,31 @@
 /**
  * The streaming detector: one per machine (or per CSV in `gridmon score --mode stream`).
  *
- * Each observed feature vector is scored by an Isolation Forest trained on a sliding window of
- * the machine's own recent history. Decisions:
+ * For every sample, each feature (metric) gives univariate evidence at several time scales
+ * (metric_evidence.ts: spike or new level, change, time of day, sustained shift, daily shape)
+ * and, with two features or more, an Isolation Forest grown on the same history gives
+ * multivariate evidence (forest_evidence.ts).
+ * Every piece of evidence is calibrated against its own past (tail_calibrator.ts) into a rarity:
+ * how often a value this extreme turns up. The strongest piece is turned into an expected
+ * count per day, over all the tests made (Bonferroni: features × signals + forest), and
+ * compared with ALARMS_PER_DAY: a sample is alarming when, on data that behaves as it has, so
+ * extreme a sample would turn up less often than that. This makes the score mean the same on
+ * every machine, metric and sampling rate: one threshold serves the fleet. The score is
+ * 0.5 at the alarm level, moving by 1/8 per decade (event_tracker.ts), and events, rest and
+ * hysteresis follow event_tracker.ts. All time settings come from the sample interval
+ * (time_scales.ts).
  *
- * - Window: `window` rows (default 3,600). Until `warmup` rows are in, every vector goes in;
- *   after that every `stride`-th (default 4), so the window spans about 4 hours at 1 s
- *   sampling: long enough that the machine's usual hourly bursts are part of "normal".
- * - Warm-up: no verdict (score null) until `warmup` vectors are in the window.
- * - Refit: every `refitEvery` observed vectors, in steps. A whole refit (100 trees on 256 rows
- *   of the window, 1,024 window rows scored to calibrate, percentiles) costs about 10 ms of
- *   CPU; it is cut into ~20 steps of well under a millisecond, one run per observed vector,
- *   and the old model keeps judging until the new one is complete (bench/detection_quality
- *   prints the numbers). Only the very first fit, before any verdict, runs at once.
- * - Features are quantized to a quarter of their `floor` before the forest sees them, so
- *   jitter below the smallest meaningful change cannot make a near-constant feature look
- *   informative. The window stores those quantized values as integer codes (value / step),
- *   in an Int16Array when every feature has a floor (2 bytes a value instead of 8: a master
- *   holds one window per machine), and the forest is grown on the codes in place: no copy.
- *   The envelope and the normal range are read back from codes, the envelope widened by half
- *   a step so that it still contains every value that went in.
- * - Threshold: the `quantile` (0.995) of the forest's scores on its own training window plus
- *   `margin`, at least `minThreshold`.
- * - A vector is anomalous when its score reaches the threshold AND some feature lies at least
- *   one floor outside everything the window has seen (its min..max envelope), or, whatever the
- *   score, when the features together lie `hardExceed` floors outside it (summed over
- *   features: a feature constant in training is invisible to the forest, yet a jump in it is
- *   news, and so are several metrics leaving their envelopes at once; such a vector's score is
- *   raised to the threshold so that "anomalous" always means "score >= threshold"). On an idle
- *   machine whose metrics sit still, nothing leaves the envelope by a floor: nothing flaps.
- * - Hysteresis: an event opens after `openAfter` anomalous vectors in a row and closes after
- *   `closeAfter` normal ones in a row.
- * - Anomalous vectors are kept out of the training window (so a long fault is not learnt as
- *   normal), unless they go on for `adaptAfter` vectors: then the new level is accepted.
+ * Learning: the history window (history_window.ts) takes one sample per stride; robust
+ * statistics of one feature and a few calibrators are refreshed per observed sample, and a
+ * forest refit runs in steps, so the cost of each call stays small and bounded. Samples of an
+ * open event are not learnt until the event has lasted `adapt` samples.
  *
- * Everything is deterministic: refit k uses seed `seed + k`.
+ * Causes: the features most rare on the sample, strongest first (at most 3), each only when its
+ * value is outside its normal range (the 5th to 95th percentile of its history, at least a
+ * floor wide). Values and ranges are in the metric's own units.
+ *
+ * Missing values (NaN) carry the last known value forward; a feature never seen stays 0.
+ * Everything is deterministic: forest refit k uses seed `seed + k`.
  */
 import type {
   AnomalyCause,
@@ -42,42 +33,30 @@ import type {
   AnomalyEvent,
   Verdict,
 } from "../master/store/store_types.ts";
-import type { FeatureInfo } from "./features.ts";
-import { growForest, type IsolationForest } from "./isolation_forest.ts";
-import { quantileSorted } from "./quantile.ts";
+import { EventTracker } from "./event_tracker.ts";
+import { type FeatureInfo, realValue } from "./features.ts";
+import { ForestEvidence, STREAM_TREES } from "./forest_evidence.ts";
+import { type ColumnStats, columnStats, HistoryWindow } from "./history_window.ts";
+import { MetricEvidence, type SignalName, SIGNALS } from "./metric_evidence.ts";
+import { HISTORY_ROWS, type TimeScales, timeScales } from "./time_scales.ts";
 
-/** Tuning of a StreamingDetector; every field has a default. */
+/** The alarm level: alarms per day that data behaving as it has would raise by chance. */
+export const ALARMS_PER_DAY = 1 / 30;
+/** Causes listed at most. */
+const MAX_CAUSES = 3;
+/** Forest refits after this many new history rows (and once the warm-up is over). */
+const REFIT_AFTER_ROWS = 32;
+
+/** Settings of a StreamingDetector. */
 export interface DetectorOptions {
-  /** Vectors before the first verdict (default 120). */
-  warmup?: number;
-  /** Training window length in rows (default 3600). */
-  window?: number;
-  /** After warm-up, one observed vector in `stride` enters the window (default 4). */
-  stride?: number;
-  /** Refit after this many observed vectors (default 300). */
-  refitEvery?: number;
-  trees?: number;
-  sampleSize?: number;
+  /** Milliseconds between samples (required): every time setting follows from it. */
+  intervalMs: number;
+  /** Seed of the forest (default 1). */
   seed?: number;
-  /** Quantile of training scores the threshold starts from (default 0.995). */
-  quantile?: number;
-  /** Added to that quantile (default 0.02). */
-  margin?: number;
-  /** Lowest threshold (default 0.5, scikit-learn's "auto" cut). */
-  minThreshold?: number;
-  /** Floors outside the normal range that make a vector anomalous on their own (default 3). */
-  hardExceed?: number;
-  /** Anomalous vectors in a row that open an event (default 3). */
-  openAfter?: number;
-  /** Normal vectors in a row that close it (default 10). */
-  closeAfter?: number;
-  /**
-   * Anomalous vectors in a row after which they are learnt as normal (default a quarter of
-   * the vectors the window spans: window × stride / 16).
-   */
-  adaptAfter?: number;
-  /** Window rows scored and summarised at each refit (default 1024). */
-  calibrationRows?: number;
+  /** Trees of the forest (default 100); 0 leaves the forest out. */
+  trees?: number;
+  /** Overrides of the settings derived from the interval (for experiments and tests). */
+  scales?: Partial<Omit<TimeScales, "intervalMs" | "samplesPerDay">>;
 }
 
 /** An anomaly event as the store keeps it, without its id. */
@@ -91,196 +70,201 @@ export interface EventTransition {
 
 /** The outcome of one observed vector. */
 export interface Observation {
+  /** The verdict as the master stores it: score null during warm-up. */
   verdict: Verdict;
+  /** The score in 0..1 (also during warm-up, where nothing alarms). */
+  score: number;
   /** Present when this vector opened, updated or closed an event. */
   transition?: EventTransition;
   /** The causes behind an anomalous verdict, strongest first. */
   causes?: AnomalyCause[];
+  /** The strongest evidence on this sample: which feature and signal, how far past the alarm. */
+  strongest: Strongest;
 }
 
-interface Model {
-  forest: IsolationForest;
-  threshold: number;
-  /** 1st and 99th percentiles: the normal range reported in causes. */
-  low: Float64Array;
-  high: Float64Array;
-  /** Min and max over the whole window: what a vector must leave to count as unusual. */
-  envLow: Float64Array;
-  envHigh: Float64Array;
-  scale: Float64Array;
+/** The strongest piece of evidence on a sample. */
+export interface Strongest {
+  /** Feature name (for the forest: the feature with the strongest univariate evidence). */
+  feature: string;
+  /** A univariate signal (metric_evidence.ts) or "forest". */
+  signal: SignalName | "forest";
+  /** Decades past the alarm level (>= 0: alarming; -Infinity during warm-up). */
+  excess: number;
 }
 
-const INT16_MAX = 32767;
+/** A feature's normal range in its own units. */
+export interface NormalRange {
+  name: string;
+  low: number;
+  high: number;
+}
 
-const DEFAULTS = {
-  warmup: 120,
-  window: 3600,
-  stride: 4,
-  refitEvery: 300,
-  trees: 100,
-  sampleSize: 256,
-  seed: 1,
-  quantile: 0.995,
-  margin: 0.02,
-  minThreshold: 0.5,
-  hardExceed: 3,
-  openAfter: 3,
-  closeAfter: 10,
-  calibrationRows: 1024,
-};
-
-/** Scores a stream of feature vectors against the stream's own recent past. */
+/** Scores a stream of feature vectors against the stream's own past. */
 export class StreamingDetector {
   readonly features: readonly FeatureInfo[];
   readonly machineId: string;
-  readonly #o: Required<DetectorOptions>;
+  readonly scales: TimeScales;
   readonly #nF: number;
-  /** Ring of `window` rows of codes (see `#encode`). */
-  readonly #window: Int16Array | Float64Array;
-  #head = 0;
-  #size = 0;
+  readonly #window: HistoryWindow;
+  readonly #metrics: MetricEvidence[];
+  readonly #stats: (ColumnStats | null)[];
+  readonly #forest: ForestEvidence | null;
+  readonly #tracker: EventTracker;
   readonly #last: Float64Array;
   readonly #x: Float64Array;
-  readonly #q: Float64Array;
-  readonly #steps: Float64Array;
-  #model: Model | null = null;
-  #fits = 0;
-  #addedSinceFit = 0;
-  #pending: Generator<void, void, void> | null = null;
-  #observed = 0;
-  #excluded = 0;
-  #streak = 0;
-  #streakStart = 0;
-  #streakPeak: { score: number; causes: AnomalyCause[] } | null = null;
-  #calm = 0;
-  #lastAnomalous = 0;
-  #open: DetectorEvent | null = null;
+  readonly #rarity: Float64Array;
+  readonly #tests: number;
+  #seen = 0;
+  #nextStats = 0;
+  #nextCalibrator = 0;
+  #fitted = false;
+  #rowsSinceFit = 0;
 
-  constructor(features: readonly FeatureInfo[], options: DetectorOptions = {}, machineId = "") {
+  constructor(features: readonly FeatureInfo[], options: DetectorOptions, machineId = "") {
     if (features.length === 0) throw new RangeError("StreamingDetector needs at least one feature");
-    const o = { ...DEFAULTS, ...withoutUndefined(options) };
-    const adaptAfter = options.adaptAfter ?? Math.floor((o.window * o.stride) / 16);
-    for (
-      const key of ["warmup", "window", "stride", "refitEvery", "openAfter", "closeAfter"] as const
-    ) {
-      if (!Number.isInteger(o[key]) || o[key] < 1) {
-        throw new RangeError(`StreamingDetector: ${key} must be a whole number >= 1`);
-      }
+    this.scales = { ...timeScales(options.intervalMs), ...options.scales };
+    const trees = options.trees ?? STREAM_TREES;
+    if (!Number.isInteger(trees) || trees < 0) {
+      throw new RangeError(`StreamingDetector: trees must be a whole number >= 0, got ${trees}`);
     }
-    if (o.warmup < 2 || o.warmup > o.window) {
-      throw new RangeError(`StreamingDetector: warmup must be in 2..window (${o.window})`);
-    }
-    if (!(o.quantile > 0 && o.quantile <= 1)) {
-      throw new RangeError("StreamingDetector: quantile must be in (0, 1]");
-    }
-    this.#o = { ...o, adaptAfter };
     this.features = features;
     this.machineId = machineId;
     this.#nF = features.length;
-    this.#steps = Float64Array.from(features, (f) => f.floor / 4);
-    this.#window = this.#steps.every((step) => step > 0)
-      ? new Int16Array(o.window * this.#nF)
-      : new Float64Array(o.window * this.#nF);
+    this.#window = new HistoryWindow(HISTORY_ROWS, this.#nF, this.scales.maxStride);
+    this.#metrics = features.map((f) => new MetricEvidence(this.scales, f.floor));
+    this.#stats = features.map(() => null);
+    // One feature alone has no combinations to find: its value signal says all the forest could.
+    this.#forest = trees > 0 && this.#nF >= 2
+      ? new ForestEvidence(this.#nF, this.scales.maxStride, options.seed ?? 1, trees)
+      : null;
+    this.#tracker = new EventTracker(machineId, this.scales);
     this.#last = new Float64Array(this.#nF);
     this.#x = new Float64Array(this.#nF);
-    this.#q = new Float64Array(this.#nF);
+    this.#rarity = new Float64Array(this.#nF);
+    this.#tests = this.#nF * SIGNALS.length + (this.#forest ? 1 : 0);
   }
 
-  /** The current threshold, or null before the first fit. */
-  get threshold(): number | null {
-    return this.#model?.threshold ?? null;
-  }
-
-  /** How many past vectors fill the window (window × stride): what a warm start should read. */
+  /** Stored samples a warm start should read: those the history spans. */
   get historyWanted(): number {
-    return this.#o.window * this.#o.stride;
+    return HISTORY_ROWS * this.scales.maxStride;
   }
 
-  /** Bytes of the window and the current forest: the bulk of what a detector holds. */
+  /** Bytes of the history, calibrators, profiles and forest: the bulk of what a detector holds. */
   get byteLength(): number {
-    return this.#window.byteLength + (this.#model?.forest.byteLength ?? 0);
+    return this.#window.byteLength + (this.#forest?.byteLength ?? 0) +
+      this.#metrics.reduce((sum, m) => sum + m.byteLength, 0);
   }
 
-  /** Vectors now in the training window. */
+  /** Rows in the history window. */
   get windowSize(): number {
-    return this.#size;
+    return this.#window.size;
+  }
+
+  /** Whether the warm-up is over (verdicts are given). */
+  get warm(): boolean {
+    return this.#seen >= this.scales.warmup;
   }
 
   /** The open event, if any. */
   get openEvent(): DetectorEvent | null {
-    return this.#open;
+    return this.#tracker.openEvent;
   }
 
-  /** Normal range (1st–99th percentile) per feature in real units, or null before the first fit. */
-  normalRange(): { name: string; low: number; high: number }[] | null {
-    const model = this.#model;
-    if (!model) return null;
-    return this.features.map((f, i) => ({
-      name: f.name,
-      low: real(f, model.low[i]),
-      high: real(f, model.high[i]),
-    }));
+  /** Normal range per feature in its own units, or null before the first statistics. */
+  normalRange(): NormalRange[] | null {
+    if (this.#stats.some((s) => s === null)) return null;
+    return this.features.map((f, i) => ({ name: f.name, ...rangeOf(f, this.#stats[i]!) }));
   }
 
   /**
    * Adds a vector to the history without judging it (warm start from stored samples). Call
-   * `refit()` after the last one: learning alone never fits.
+   * `refit()` after the last one.
    */
-  learn(values: ArrayLike<number>): void {
-    if (values.length !== this.#nF) {
-      throw new RangeError(`learn: expected ${this.#nF} values, got ${values.length}`);
-    }
-    this.#observed++;
-    const x = this.#impute(values);
-    if (this.#size < this.#o.warmup || this.#observed % this.#o.stride === 0) this.#push(x);
+  learn(ts: number, values: ArrayLike<number>): void {
+    const x = this.#take(values);
+    for (let f = 0; f < this.#nF; f++) this.#metrics[f].update(ts, x[f]);
+    this.#forest?.update(x);
+    // The statistics deviations are measured against follow the history row by row; the
+    // calibrators and the forest are fitted by `refit()`.
+    if (this.#learn(ts, x)) for (let f = 0; f < this.#nF; f++) this.#refreshStats(f);
   }
 
-  /** Fits now if the window holds at least `warmup` vectors; returns whether it did. */
-  refit(): boolean {
-    if (this.#size < this.#o.warmup) return false;
-    this.#fitNow();
-    return true;
+  /** Brings every statistic, calibrator and the forest up to date at once. */
+  refit(): void {
+    if (this.#window.size < 2) return;
+    for (let f = 0; f < this.#nF; f++) this.#refreshStats(f);
+    for (const m of this.#metrics) m.refitAll();
+    if (this.#forest) {
+      this.#forest.refitCalibrator();
+      this.#forest.startRefit(this.#window, this.#stats);
+      this.#forest.finish();
+      this.#fitted = true;
+      this.#rowsSinceFit = 0;
+    }
   }
 
-  /** Judges one vector taken at time `ts` (ms), learns from it, and reports any event change. */
-  observe(ts: number, values: ArrayLike<number>): Observation {
-    if (values.length !== this.#nF) {
-      throw new RangeError(`observe: expected ${this.#nF} values, got ${values.length}`);
-    }
-    const x = this.#impute(values);
-    let verdict: Verdict = { score: null, anomalous: false, reason: null };
-    let causes: AnomalyCause[] | undefined;
-    const model = this.#model;
-    if (model) {
-      const judged = this.#judge(model, x);
-      verdict = { score: judged.score, anomalous: judged.anomalous, reason: null };
-      if (judged.anomalous) {
-        causes = this.#causes(model, x, judged.exceed);
-        verdict.reason = causes[0]?.metric ?? null;
+  /**
+   * Judges one vector taken at time `ts` (ms), learns from it, and reports any event change.
+   * `devices` names, per feature, the device leading a sum over devices (for causes).
+   */
+  observe(
+    ts: number,
+    values: ArrayLike<number>,
+    devices?: readonly (string | undefined)[],
+  ): Observation {
+    const x = this.#take(values);
+    const { samplesPerDay } = this.scales;
+    let strongest: Strongest = { feature: this.features[0].name, signal: "value", excess: 0 };
+    let best = -Infinity;
+    for (let f = 0; f < this.#nF; f++) {
+      const m = this.#metrics[f];
+      m.update(ts, x[f]);
+      const judgement = m.judge(samplesPerDay);
+      this.#rarity[f] = judgement.rarity;
+      if (judgement.rarity > best) {
+        best = judgement.rarity;
+        strongest = { feature: this.features[f].name, signal: judgement.signal, excess: 0 };
       }
     }
-    this.#observed++;
-    if (!verdict.anomalous || this.#excluded >= this.#o.adaptAfter) {
-      if (this.#size < this.#o.warmup || this.#observed % this.#o.stride === 0) this.#push(x);
-      if (!verdict.anomalous) this.#excluded = 0;
-    } else {
-      this.#excluded++;
-    }
-    this.#addedSinceFit++;
-    if (this.#pending) {
-      if (this.#pending.next().done) this.#pending = null;
-    } else if (this.#size >= this.#o.warmup) {
-      if (!this.#model) this.#fitNow();
-      else if (this.#addedSinceFit >= this.#o.refitEvery) {
-        this.#pending = this.#refitSteps();
-        if (this.#pending.next().done) this.#pending = null;
+    const forest = this.#forest;
+    if (forest) {
+      forest.update(x);
+      const rarity = forest.rarityPerDay(samplesPerDay);
+      if (rarity > best) {
+        best = rarity;
+        strongest = { ...strongest, signal: "forest" };
       }
     }
-    const transition = this.#track(ts, verdict, causes);
-    return transition ? { verdict, causes, transition } : { verdict, causes };
+    const warm = this.warm;
+    // Decades rarer than ALARMS_PER_DAY over all the tests made.
+    const excess = warm ? best - Math.log10(this.#tests / ALARMS_PER_DAY) : -Infinity;
+    strongest.excess = excess;
+    const tracked = this.#tracker.track(ts, excess, () => this.#causes(x, devices));
+    const causes = tracked.anomalous ? this.#causes(x, devices) : undefined;
+    const verdict: Verdict = {
+      score: warm ? tracked.score : null,
+      anomalous: tracked.anomalous,
+      reason: tracked.anomalous ? causes?.[0]?.metric ?? strongest.feature : null,
+    };
+    if (tracked.learn) this.#learn(ts, x);
+    else this.#hold();
+    if (tracked.release) this.#release(tracked.release === "learn");
+    this.#maintain();
+    const observation: Observation = { verdict, score: tracked.score, strongest };
+    if (causes) observation.causes = causes;
+    if (tracked.transition) observation.transition = tracked.transition;
+    return observation;
   }
 
-  #impute(values: ArrayLike<number>): Float64Array {
+  /** Closes the open event (if any) for `reason`, e.g. the machine went offline. */
+  closeOpen(reason: AnomalyCloseReason): EventTransition | undefined {
+    return this.#tracker.close(reason);
+  }
+
+  #take(values: ArrayLike<number>): Float64Array {
+    if (values.length !== this.#nF) {
+      throw new RangeError(`expected ${this.#nF} values, got ${values.length}`);
+    }
     const x = this.#x, last = this.#last;
     for (let f = 0; f < this.#nF; f++) {
       const v = values[f];
@@ -290,220 +274,114 @@ export class StreamingDetector {
     return x;
   }
 
-  #push(x: Float64Array): void {
-    const window = this.#window, at = this.#head * this.#nF;
-    this.#encode(x, this.#q);
-    if (window instanceof Int16Array) {
-      for (let f = 0; f < this.#nF; f++) {
-        window[at + f] = Math.max(-INT16_MAX, Math.min(INT16_MAX, this.#q[f]));
-      }
+  /** Holds back the largest deviations of an event's samples (see EventTracker's release). */
+  #hold(): void {
+    for (const m of this.#metrics) m.hold();
+    this.#forest?.hold();
+  }
+
+  #release(learn: boolean): void {
+    for (const m of this.#metrics) m.release(learn);
+    this.#forest?.release(learn);
+  }
+
+  /** Learns `x` as normal; returns whether it entered the history window. */
+  #learn(ts: number, x: Float64Array): boolean {
+    this.#seen++;
+    const added = this.#window.offer(x);
+    if (added) this.#rowsSinceFit++;
+    // Deviations measured against the first few rows say little: calibrate after them.
+    const calibrate = this.#seen > this.scales.warmup / 2;
+    for (const m of this.#metrics) m.learn(ts, calibrate);
+    if (calibrate) this.#forest?.learn();
+    return added;
+  }
+
+  /**
+   * A bounded share of upkeep per sample: one feature's statistics, a few calibrators, one step
+   * of a forest refit. Statistics are refreshed every sample while the window is young (its
+   * first HISTORY_ROWS samples).
+   */
+  #maintain(): void {
+    const window = this.#window;
+    if (window.size < 2) return;
+    if (this.#stats[this.#nextStats] === null || window.stride === 1) {
+      for (let f = 0; f < this.#nF; f++) this.#refreshStats(f);
     } else {
-      window.set(this.#q, at);
+      this.#refreshStats(this.#nextStats);
+      this.#nextStats = (this.#nextStats + 1) % this.#nF;
     }
-    this.#head = (this.#head + 1) % this.#o.window;
-    if (this.#size < this.#o.window) this.#size++;
-  }
-
-  /** Codes of `x`: the number of quarter floors, rounded (the value itself without a floor). */
-  #encode(x: Float64Array, out: Float64Array): void {
-    const steps = this.#steps;
-    for (let f = 0; f < this.#nF; f++) {
-      const step = steps[f];
-      out[f] = step > 0 ? Math.round(x[f] / step) : x[f];
+    for (let k = 0; k < 4; k++) {
+      const m = this.#metrics[this.#nextCalibrator];
+      if (!m.refitNext()) this.#nextCalibrator = (this.#nextCalibrator + 1) % this.#nF;
     }
-  }
-
-  /** The value of code `code` of feature `f`, moved by `half` steps. */
-  #decode(code: number, f: number, half = 0): number {
-    const step = this.#steps[f];
-    return step > 0 ? (code + half) * step : code;
-  }
-
-  /** Runs a whole refit at once (the first fit, and `refit()`). */
-  #fitNow(): void {
-    this.#pending = null;
-    const steps = this.#refitSteps();
-    for (;;) {
-      const step = steps.next();
-      if (step.done) break;
+    const forest = this.#forest;
+    if (!forest) return;
+    forest.refitCalibrator();
+    if (forest.step()) return;
+    if (this.warm && (!this.#fitted || this.#rowsSinceFit >= REFIT_AFTER_ROWS)) {
+      this.#fitted = true;
+      this.#rowsSinceFit = 0;
+      forest.startRefit(window, this.#stats);
+      forest.step();
     }
   }
 
-  /**
-   * A refit in small steps; the model is swapped in at the end. Each step (envelope, ranges,
-   * 10 trees, 128 calibration rows) takes well under a millisecond, and `observe` runs one
-   * step per call, so no single sample waits for a whole refit. Steps read the window in
-   * place: rows that arrive meanwhile (a few, at one in `stride`) replace the oldest ones, so
-   * later trees and calibration rows may see them; the window's first `n` rows stay valid.
-   */
-  *#refitSteps(): Generator<void, void, void> {
-    const nF = this.#nF, n = this.#size, o = this.#o, window = this.#window;
-    const seed = o.seed + this.#fits++;
-    this.#addedSinceFit = 0;
-    const envLow = new Float64Array(nF).fill(Infinity);
-    const envHigh = new Float64Array(nF).fill(-Infinity);
-    for (let r = 0; r < n; r++) {
-      for (let f = 0; f < nF; f++) {
-        const v = window[r * nF + f];
-        if (v < envLow[f]) envLow[f] = v;
-        if (v > envHigh[f]) envHigh[f] = v;
-      }
-    }
-    for (let f = 0; f < nF; f++) {
-      envLow[f] = this.#decode(envLow[f], f, -0.5);
-      envHigh[f] = this.#decode(envHigh[f], f, 0.5);
-    }
-    // Calibrate on (at most) calibrationRows evenly spaced window rows.
-    const m = Math.min(n, o.calibrationRows);
-    yield;
-    const low = new Float64Array(nF), high = new Float64Array(nF), scale = new Float64Array(nF);
-    const column = new Float64Array(m);
-    for (let f = 0; f < nF; f++) {
-      for (let i = 0; i < m; i++) column[i] = window[Math.floor((i * n) / m) * nF + f];
-      column.sort();
-      low[f] = this.#decode(quantileSorted(column, 0.01), f);
-      high[f] = this.#decode(quantileSorted(column, 0.99), f);
-      const floor = this.features[f].floor;
-      scale[f] = floor > 0 ? floor : 0.25 *
-        Math.max(high[f] - low[f], 1e-9 * Math.max(1, Math.abs(low[f]), Math.abs(high[f])));
-    }
-    yield;
-    const options = { trees: o.trees, sampleSize: o.sampleSize, seed };
-    const growing = growForest(window, n, nF, options, 10);
-    let forest: IsolationForest;
-    for (;;) {
-      const step = growing.next();
-      if (step.done) {
-        forest = step.value;
-        break;
-      }
-      yield;
-    }
-    const scores = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      scores[i] = forest.scoreRow(window, Math.floor((i * n) / m) * nF);
-      if (i % 128 === 127 && i + 1 < m) yield;
-    }
-    scores.sort();
-    const threshold = Math.max(o.minThreshold, quantileSorted(scores, o.quantile) + o.margin);
-    this.#model = { forest, threshold, low, high, envLow, envHigh, scale };
+  #refreshStats(f: number): void {
+    const stats = columnStats(this.#window.sortedColumn(f), this.features[f].floor);
+    this.#stats[f] = stats;
+    this.#metrics[f].setStats(stats);
   }
 
-  #judge(model: Model, x: Float64Array) {
-    this.#encode(x, this.#q);
-    const raw = model.forest.scoreRow(this.#q, 0);
-    const exceed = new Float64Array(this.#nF);
-    let most = 0, sum = 0;
-    for (let f = 0; f < this.#nF; f++) {
-      const out = Math.max(0, x[f] - model.envHigh[f], model.envLow[f] - x[f]) / model.scale[f];
-      exceed[f] = out;
-      if (out > most) most = out;
-      sum += out;
-    }
-    const hard = sum >= this.#o.hardExceed;
-    const anomalous = (raw >= model.threshold && most >= 1) || hard;
-    const score = hard ? Math.max(raw, model.threshold) : raw;
-    return { score, anomalous, exceed };
-  }
-
-  /**
-   * Causes of an anomalous vector: a quarter of each feature's share comes from the forest's
-   * attribution (which features' splits isolated it), three quarters from how far outside the
-   * window's envelope it lies (in floors). The envelope weighs more because a forest cannot
-   * tell "just above the largest value seen" from "far above it": both fall in the same leaves. Features with at least 10% share, strongest first (at most 3).
-   */
-  #causes(model: Model, x: Float64Array, exceed: Float64Array): AnomalyCause[] {
-    const attribution = model.forest.attribute(this.#q, 0);
-    let attrSum = 0, exceedSum = 0;
-    for (let f = 0; f < this.#nF; f++) {
-      attrSum += Math.max(0, attribution[f]);
-      exceedSum += exceed[f];
-    }
-    const wA = attrSum > 0 ? (exceedSum > 0 ? 0.25 : 1) : 0;
-    const wE = exceedSum > 0 ? 1 - wA : 0;
-    const shares = this.features.map((info, f) => ({
-      info,
-      f,
-      share: (attrSum > 0 ? (wA * Math.max(0, attribution[f])) / attrSum : 0) +
-        (exceedSum > 0 ? (wE * exceed[f]) / exceedSum : 0),
-    }));
-    shares.sort((a, b) => b.share - a.share || a.f - b.f);
-    return shares
-      .filter((s, i) => i === 0 || s.share >= 0.1)
-      .slice(0, 3)
-      .map(({ info, f, share }) => ({
+  /** Features rare on this sample and outside their normal range, strongest first. */
+  #causes(x: Float64Array, devices?: readonly (string | undefined)[]): AnomalyCause[] {
+    const order = Array.from(this.#rarity.keys()).sort((a, b) =>
+      this.#rarity[b] - this.#rarity[a] || a - b
+    );
+    const causes: (AnomalyCause & { weight: number })[] = [];
+    for (const f of order) {
+      const stats = this.#stats[f];
+      if (!stats || causes.length === MAX_CAUSES) break;
+      const info = this.features[f];
+      const range = rangeOf(info, stats);
+      const value = realValue(info, x[f]);
+      if (value >= range.low && value <= range.high) continue;
+      const cause: AnomalyCause & { weight: number } = {
         metric: info.name,
-        value: real(info, x[f]),
-        normalLow: real(info, model.low[f]),
-        normalHigh: real(info, model.high[f]),
-        contribution: Math.round(share * 1000) / 1000,
-      }));
-  }
-
-  #track(ts: number, verdict: Verdict, causes?: AnomalyCause[]): EventTransition | undefined {
-    if (verdict.anomalous) {
-      const score = verdict.score ?? 0;
-      this.#calm = 0;
-      this.#lastAnomalous = ts;
-      if (this.#streak === 0) {
-        this.#streakStart = ts;
-        this.#streakPeak = null;
-      }
-      this.#streak++;
-      if (!this.#streakPeak || score > this.#streakPeak.score) {
-        this.#streakPeak = { score, causes: causes ?? [] };
-      }
-      const open = this.#open;
-      if (open) {
-        if (score <= open.peakScore) return undefined;
-        open.peakScore = score;
-        open.causes = causes ?? [];
-        open.reason = causes?.[0]?.metric ?? open.reason;
-        return { kind: "updated", event: { ...open } };
-      }
-      if (this.#streak < this.#o.openAfter) return undefined;
-      const peak = this.#streakPeak!;
-      this.#open = {
-        machineId: this.machineId,
-        start: this.#streakStart,
-        end: null,
-        peakScore: peak.score,
-        reason: peak.causes[0]?.metric ?? "",
-        causes: peak.causes,
-        closeReason: null,
+        value,
+        normalLow: range.low,
+        normalHigh: range.high,
+        contribution: 0,
+        weight: Math.max(0, this.#rarity[f] + 10),
       };
-      return { kind: "opened", event: { ...this.#open } };
+      const device = devices?.[f];
+      if (device) cause.device = device;
+      causes.push(cause);
     }
-    this.#streak = 0;
-    if (!this.#open) return undefined;
-    this.#calm++;
-    if (this.#calm < this.#o.closeAfter) return undefined;
-    return this.#close(this.#lastAnomalous, "recovered");
-  }
-
-  /**
-   * Closes the open event (if any) for a reason other than recovery, e.g. the machine went
-   * offline: it ends at the last anomalous vector, and the next vector starts a fresh streak.
-   */
-  closeOpen(reason: AnomalyCloseReason): EventTransition | undefined {
-    this.#streak = 0;
-    return this.#open ? this.#close(this.#lastAnomalous, reason) : undefined;
-  }
-
-  #close(end: number, closeReason: AnomalyCloseReason): EventTransition {
-    const closed = { ...this.#open!, end, closeReason };
-    this.#open = null;
-    this.#calm = 0;
-    return { kind: "closed", event: closed };
+    const total = causes.reduce((sum, c) => sum + c.weight, 0);
+    return causes.map(({ weight, ...cause }) => ({
+      ...cause,
+      contribution: total > 0 ? Math.round((1000 * weight) / total) / 1000 : 0,
+    }));
   }
 }
 
-function real(info: FeatureInfo, value: number): number {
-  return info.log ? Math.expm1(value) : value;
-}
-
-function withoutUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<
-    T
-  >;
+/**
+ * The normal range of feature `info` in its own units: 5th to 95th percentile of its history,
+ * widened around the median to at least one floor (or two robust sigmas) so it never collapses
+ * to a point, and kept within the feature's bounds.
+ */
+export function rangeOf(info: FeatureInfo, stats: ColumnStats): { low: number; high: number } {
+  let { low, high } = stats;
+  const width = Math.max(info.floor, 2 * stats.sigma);
+  if (high - low < width) {
+    low = Math.min(low, stats.median - width / 2);
+    high = Math.max(high, stats.median + width / 2);
+  }
+  let realLow = realValue(info, low), realHigh = realValue(info, high);
+  if (info.bounds) {
+    realLow = Math.max(info.bounds[0], realLow);
+    realHigh = Math.min(info.bounds[1], realHigh);
+  }
+  return { low: realLow, high: realHigh };
 }

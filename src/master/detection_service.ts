@@ -28,7 +28,8 @@ export interface DetectionServiceOptions {
    * samples, and a flood of old history would starve the live fleet.
    */
   maxLagMs?: number;
-  detector?: DetectorOptions;
+  /** Detector settings other than the interval, which each machine's hello gives. */
+  detector?: Omit<DetectorOptions, "intervalMs">;
 }
 
 /**
@@ -61,7 +62,10 @@ export function createDetectionService(
   function detectorFor(machine: MachineRow): MachineDetector | undefined {
     let detector = detectors.get(machine.id);
     if (detector || !starts.take(now())) return detector;
-    detector = new MachineDetector(machine.id, options.detector);
+    detector = new MachineDetector(machine.id, {
+      ...options.detector,
+      intervalMs: machine.intervalMs,
+    });
     detector.warmStart(store.recentSamples(machine.id, history));
     detectors.set(machine.id, detector);
     return detector;

@@ -14,7 +14,10 @@ export interface Verdict {
 }
 
 export interface AnomalyCause {
+  /** The detector feature (`cpu.usage`, `net.rxBps`: summed over interfaces). */
   metric: string;
+  /** For a feature summed over devices: the device with the largest share (`eth0`). */
+  device?: string;
   value: number;
   /** The machine's normal range for this metric (from the training window). */
   normalLow: number;
