@@ -80,9 +80,9 @@ try {
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const [name, s] of [["even positions", even], ["odd positions", odd]] as const) {
     console.log(
-      `| ${name} | ${s.files} | ${s.windows} | ${s.standard.toFixed(2)} | ${
-        s.lowFp.toFixed(2)
-      } | ${s.lowFn.toFixed(2)} |`,
+      `| ${name} | ${s.files} | ${s.windows} | ${s.standard.toFixed(2)} | ${s.lowFp.toFixed(2)} | ${
+        s.lowFn.toFixed(2)
+      } |`,
     );
   }
 } finally {
@@ -102,9 +102,8 @@ async function score(subset: string[], name: string): Promise<Scores> {
     stderr: "piped",
   }).output();
   const out = new TextDecoder().decode(stdout);
-  const match =
-    /standard=(-?[\d.]+) low_fp=(-?[\d.]+) low_fn=(-?[\d.]+) files=(\d+) windows=(\d+)/
-      .exec(out);
+  const match = /standard=(-?[\d.]+) low_fp=(-?[\d.]+) low_fn=(-?[\d.]+) files=(\d+) windows=(\d+)/
+    .exec(out);
   if (code !== 0 || !match) {
     throw new Error(`score.py failed (${code}): ${out}${new TextDecoder().decode(stderr)}`);
   }
@@ -117,7 +116,9 @@ async function publishedScores() {
   const readme = await Deno.readTextFile(join(nab, "README.md"));
   const rows: { name: string; standard: number; lowFp: number; lowFn: number }[] = [];
   for (const line of readme.split("\n")) {
-    const cells = line.split("|").map((c) => c.trim()).filter((c, i, a) => i > 0 && i < a.length);
+    const cells = line.split("|").map((c) => c.trim()).filter((_, i, a) =>
+      i > 0 && i < a.length - 1
+    );
     if (cells.length < 4) continue;
     const [name, ...rest] = cells;
     const [standard, lowFp, lowFn] = rest.slice(0, 3).map((c) => Number.parseFloat(c));

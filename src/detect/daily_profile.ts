@@ -1,9 +1,9 @@
 /**
  * A metric's usual level at each time of day: 48 half-hour bins (UTC), each an exponential
  * average over about the last three days of that half hour, so "normal for 3 pm" can differ
- * from "normal for 3 am". A bin says nothing on the day it was first learnt (what it holds
- * then is today's level, not the time of day's), nor before it has seen half a bin's worth of
- * samples (and at least 2).
+ * from "normal for 3 am". On its first day a bin holds the level of that half hour so far (a
+ * reference for the last minutes, not yet for the time of day); it says nothing before it has
+ * seen half a bin's worth of samples (and at least 2).
  */
 import { DAY_MS } from "./time_scales.ts";
 
@@ -14,8 +14,6 @@ const PROFILE_DAYS = 3;
 export class DailyProfile {
   readonly #level = new Float32Array(PROFILE_BINS);
   readonly #count = new Uint16Array(PROFILE_BINS);
-  /** Day number (since the epoch) on which each bin was first learnt; -1 for never. */
-  readonly #firstDay = new Int32Array(PROFILE_BINS).fill(-1);
   /** Samples that fall in one bin per day. */
   readonly #perBin: number;
 
@@ -24,12 +22,12 @@ export class DailyProfile {
   }
 
   get byteLength(): number {
-    return this.#level.byteLength + this.#count.byteLength + this.#firstDay.byteLength;
+    return this.#level.byteLength + this.#count.byteLength;
   }
 
   /** The usual level at time `ts` (ms), or NaN while that bin knows too little. */
   expected(ts: number): number {
-    const bin = binOf(ts), first = this.#firstDay[bin];
+    const bin = binOf(ts);
     return this.#count[bin] >= Math.max(2, this.#perBin / 2) ? this.#level[bin] : NaN;
   }
 
@@ -39,12 +37,7 @@ export class DailyProfile {
     const weight = 1 / Math.min(n + 1, Math.max(2, this.#perBin * PROFILE_DAYS));
     this.#level[bin] = n === 0 ? value : this.#level[bin] + weight * (value - this.#level[bin]);
     if (n < 65535) this.#count[bin] = n + 1;
-    if (this.#firstDay[bin] < 0) this.#firstDay[bin] = dayOf(ts);
   }
-}
-
-function dayOf(ts: number): number {
-  return Math.floor(ts / DAY_MS);
 }
 
 function binOf(ts: number): number {

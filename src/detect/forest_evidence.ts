@@ -1,7 +1,7 @@
 /**
  * Multivariate evidence: an Isolation Forest grown on the detector's history window, so a
  * combination of metrics that each look ordinary can still be found unusual. Each feature is
- * coded in quarter sigmas around its median (whole numbers, Int16: jitter below a quarter
+ * coded in quarter sigmas (at least half its floor) around its median (whole numbers, Int16: jitter below a quarter
  * sigma cannot make a still feature look informative, and the trees stay small). The forest's
  * score on a sample goes through its own TailCalibrator, like every univariate signal.
  *
@@ -26,6 +26,7 @@ interface Coding {
 
 export class ForestEvidence {
   readonly #nF: number;
+  readonly #floors: readonly number[];
   readonly #calibrator: TailCalibrator;
   readonly #codes: Int16Array;
   readonly #trees: number;
@@ -37,7 +38,10 @@ export class ForestEvidence {
   #score = 0;
   #held = 0;
 
-  constructor(nFeatures: number, maxStride: number, seed: number, trees = STREAM_TREES) {
+  /** `floors`: per feature, its smallest meaningful change (FeatureInfo.floor). */
+  constructor(floors: readonly number[], maxStride: number, seed: number, trees = STREAM_TREES) {
+    const nFeatures = floors.length;
+    this.#floors = floors;
     this.#nF = nFeatures;
     this.#calibrator = new TailCalibrator(HISTORY_ROWS, maxStride, MIN_TAIL_SCALE);
     this.#codes = new Int16Array(nFeatures);
@@ -120,7 +124,9 @@ export class ForestEvidence {
     const coding: Coding = { median: new Float64Array(nF), step: new Float64Array(nF) };
     for (let f = 0; f < nF; f++) {
       coding.median[f] = stats[f]?.median ?? 0;
-      coding.step[f] = (stats[f]?.sigma ?? 1) / 4;
+      // A quarter sigma, but never under half the feature's floor: changes smaller than what is
+      // worth calling unusual must not isolate a row.
+      coding.step[f] = Math.max((stats[f]?.sigma ?? 1) / 4, this.#floors[f] / 2);
     }
     const data = new Int16Array(n * nF);
     for (let i = 0; i < n * nF; i++) data[i] = code(window.rows[i], coding, i % nF);

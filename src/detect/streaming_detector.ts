@@ -135,7 +135,12 @@ export class StreamingDetector {
     this.#stats = features.map(() => null);
     // One feature alone has no combinations to find: its value signal says all the forest could.
     this.#forest = trees > 0 && this.#nF >= 2
-      ? new ForestEvidence(this.#nF, this.scales.maxStride, options.seed ?? 1, trees)
+      ? new ForestEvidence(
+        features.map((f) => f.floor),
+        this.scales.maxStride,
+        options.seed ?? 1,
+        trees,
+      )
       : null;
     this.#tracker = new EventTracker(machineId, this.scales);
     this.#last = new Float64Array(this.#nF);
@@ -186,7 +191,7 @@ export class StreamingDetector {
     this.#forest?.update(x);
     // The statistics deviations are measured against follow the history row by row; the
     // calibrators and the forest are fitted by `refit()`.
-    if (this.#learn(ts, x)) for (let f = 0; f < this.#nF; f++) this.#refreshStats(f);
+    if (this.#learn(ts, x)) { for (let f = 0; f < this.#nF; f++) this.#refreshStats(f); }
   }
 
   /** Brings every statistic, calibrator and the forest up to date at once. */

@@ -44,6 +44,13 @@ Deno.test("parseScoreArgs() rejects bad flags with UsageError", () => {
     () => parseScoreArgs(["--input", "a", "--mode", "stream", "--threshold", "0.6"], {}),
     /batch/,
   );
+  assert.throws(() => parseScoreArgs(["--input", "a", "--interval", "5m"], {}), /stream/);
+  assert.throws(
+    () => parseScoreArgs(["--input", "a", "--mode", "stream", "--interval", "0s"], {}),
+    /interval/,
+  );
+  const stream = parseScoreArgs(["--input", "a", "--mode", "stream", "--interval", "5m"], {});
+  assert.equal(stream.interval, 300_000);
 });
 
 Deno.test("batch mode flags the injected CPU spike with reason cpu, top 2% by contamination", () => {
@@ -57,14 +64,34 @@ Deno.test("batch mode flags the injected CPU spike with reason cpu, top 2% by co
   assert.ok(flagged.length <= 9);
 });
 
-Deno.test("stream mode on a univariate series catches the level shift, silent in warm-up", () => {
+Deno.test("stream mode on a univariate series catches the level shift, scoring every row", () => {
   const table = readCsvTable(Deno.readTextFileSync(`${FIXTURES}univariate.csv`), "u");
-  const verdicts = scoreStream(table, { trees: 100, sampleSize: 256, seed: 1, warmup: 120 });
-  assert.ok(verdicts.slice(0, 119).every((v) => v.score === null && !v.anomaly));
-  for (let r = 250; r < 255; r++) assert.ok(verdicts[r].anomaly, `row ${r}`);
-  const falseAlarms = verdicts.filter((v, r) => v.anomaly && (r < 250 || r > 260)).length;
-  assert.ok(falseAlarms <= 3, `${falseAlarms} false alarms`);
-  assert.match(verdicts[250].reason, /^value/);
+  const verdicts = scoreStream(table, { trees: 100, seed: 1 });
+  assert.ok(verdicts.every((v) => v.score !== null && v.score >= 0 && v.score <= 1));
+  assert.ok(verdicts.slice(0, 150).every((v) => !v.anomaly), "no alarm during warm-up");
+  const first = verdicts.findIndex((v) => v.anomaly);
+  assert.ok(first >= 250 && first <= 255, `first alarm at ${first}`);
+  const onsets = verdicts.filter((v, r) => v.anomaly && !verdicts[r - 1]?.anomaly).length;
+  assert.equal(onsets, 1);
+  assert.match(verdicts[first].reason, /^value/);
+});
+
+Deno.test("stream mode takes its interval from the timestamp column, or --interval", () => {
+  const rows = Array.from({ length: 400 }, (_, r) => {
+    const ts = new Date(Date.UTC(2024, 0, 1) + r * 300_000).toISOString().replace("T", " ")
+      .slice(0, 19);
+    return `${ts},${(10 + (r % 7) / 7 + (r >= 300 ? 6 : 0)).toFixed(3)}`;
+  });
+  const table = readCsvTable(`timestamp,value\n${rows.join("\n")}\n`, "t");
+  const verdicts = scoreStream(table, { trees: 50, seed: 1 });
+  assert.equal(verdicts.findIndex((v) => v.anomaly), 300);
+  const explicit = scoreStream(table, { trees: 50, seed: 1, interval: 300_000 });
+  assert.deepEqual(explicit, verdicts);
+  const bad = readCsvTable(`timestamp,value\n${rows[0]}\nyesterday,1\n`, "bad.csv");
+  assert.throws(
+    () => scoreStream(bad, { trees: 50, seed: 1 }, "bad.csv"),
+    /bad.csv: line 3: "yesterday"/,
+  );
 });
 
 Deno.test("renderOutput() keeps the input columns and adds score, anomaly, reason", () => {
