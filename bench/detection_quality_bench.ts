@@ -10,10 +10,7 @@
  *    fast as the CPU goes) of normal traffic per machine; events per machine per day.
  * 3. Cost: CPU time per observed sample (refit steps included) and of a whole refit.
  *
- * 4. Real load (only with GRIDMON_BENCH_STRESS=1, about 11 minutes): `gridmon worker --print`
- *    on this machine feeds the detector; after a 4-minute baseline, stress-ng saturates the CPU,
- *    holds 4 GiB of memory and writes to disk, 45 s each with 90 s pauses. No network flood:
- *    the worker leaves out loopback and there is no second machine to flood from here.
+ * Real load from stress-ng on this machine: bench/real_load_bench.ts.
  *
  * Knobs: GRIDMON_BENCH_MACHINES (default 12), GRIDMON_BENCH_DAY_MACHINES (default 6).
  */
